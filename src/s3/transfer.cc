@@ -1,0 +1,256 @@
+#include "s3fs/s3/transfer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "s3fs/common/log.h"
+#include "s3fs/s3/validate.h"
+
+namespace s3fs::s3 {
+
+bool FdSource::ReadAt(uint64_t offset, size_t len, std::string* out) {
+  out->resize(len);
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pread(fd_, out->data() + done, len - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool FdSink::WriteAt(uint64_t offset, std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+uint64_t ChoosePartSize(uint64_t size, uint64_t preferred) {
+  uint64_t part = std::max<uint64_t>(preferred, kMinPartSize);
+  uint64_t needed = (size + kMaxPartNumber - 1) / kMaxPartNumber;
+  part = std::max(part, needed);
+  constexpr uint64_t kMiB = 1ULL << 20;
+  return (part + kMiB - 1) / kMiB * kMiB;
+}
+
+namespace {
+
+// Bounded fan-out: at most `limit` operations in flight, first error wins.
+class InFlight {
+ public:
+  explicit InFlight(int limit) : limit_(std::max(1, limit)) {}
+  // Waits for a free slot; false when an operation already failed.
+  bool Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return count_ < limit_ || error_.has_value(); });
+    if (error_) return false;
+    ++count_;
+    return true;
+  }
+  void Release(std::optional<S3Error> error) {
+    std::lock_guard lock(mu_);
+    --count_;
+    if (error && !error_) error_ = std::move(error);
+    cv_.notify_all();
+  }
+  void Fail(S3Error e) {
+    std::lock_guard lock(mu_);
+    if (!error_) error_ = std::move(e);
+    cv_.notify_all();
+  }
+  // Waits for everything in flight; returns the first error.
+  std::optional<S3Error> Drain() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return count_ == 0; });
+    return error_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int limit_;
+  int count_ = 0;
+  std::optional<S3Error> error_;
+};
+
+S3Error ReadFailure(uint64_t offset) {
+  S3Error e;
+  e.category = Category::kTransfer;
+  e.kind = "UploadAborted";
+  e.message = "could not read the source at offset " + std::to_string(offset);
+  return e;
+}
+
+}  // namespace
+
+S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
+                              RandomAccessSource& source, const TransferOptions& options) {
+  const uint64_t size = source.Size();
+  if (size < options.multipart_threshold) {
+    std::string body;
+    if (size > 0 && !source.ReadAt(0, size, &body)) return s3fs::Fail(ReadFailure(0));
+    PutObjectRequest put = req;
+    put.checksum = options.checksum;
+    S3FS_ASSIGN_OR_RETURN(auto out, client.PutObject(std::move(put), std::move(body)));
+    if (options.progress) options.progress(size, size);
+    return UploadOutput{out.etag, out.version_id, 0};
+  }
+  const uint64_t part_size = ChoosePartSize(size, options.part_size);
+  const uint32_t parts = static_cast<uint32_t>((size + part_size - 1) / part_size);
+  CreateMultipartUploadRequest create;
+  create.bucket = req.bucket;
+  create.key = req.key;
+  create.attrs = req.attrs;
+  create.sse = req.sse;
+  create.checksum = options.checksum;
+  S3FS_ASSIGN_OR_RETURN(auto created, client.CreateMultipartUpload(create));
+  const std::string upload_id = created.upload_id;
+  S3FS_LOG_INFO("multipart upload {}/{} id={} parts={} part_size={}", req.bucket, req.key,
+                upload_id, parts, part_size);
+
+  std::mutex mu;
+  std::vector<CompletedPart> completed(parts);
+  uint64_t bytes_done = 0;
+  InFlight inflight(options.concurrency);
+  for (uint32_t i = 0; i < parts; ++i) {
+    if (!inflight.Acquire()) break;
+    uint64_t offset = static_cast<uint64_t>(i) * part_size;
+    size_t len = static_cast<size_t>(std::min(part_size, size - offset));
+    auto body = std::make_shared<std::string>();
+    if (!source.ReadAt(offset, len, body.get())) {
+      inflight.Release(ReadFailure(offset));
+      break;
+    }
+    UploadPartRequest up;
+    up.bucket = req.bucket;
+    up.key = req.key;
+    up.upload_id = upload_id;
+    up.part_number = i + 1;
+    up.sse = req.sse;
+    up.checksum = options.checksum;
+    client.UploadPartAsync(std::move(up), std::shared_ptr<const std::string>(body),
+                           [&, i, len](S3Result<UploadPartOutput> r) {
+                             if (r.ok()) {
+                               std::lock_guard lock(mu);
+                               completed[i] = CompletedPart{i + 1, r->etag, r->checksum};
+                               bytes_done += len;
+                               inflight.Release(std::nullopt);
+                             } else {
+                               inflight.Release(std::move(r).error());
+                             }
+                           });
+    if (options.progress) {
+      std::lock_guard lock(mu);
+      options.progress(bytes_done, size);
+    }
+  }
+  if (auto error = inflight.Drain()) {
+    auto aborted = client.AbortMultipartUpload({req.bucket, req.key, upload_id});
+    if (!aborted.ok()) {
+      S3FS_LOG_WARN("abort of multipart upload {} failed: {}", upload_id,
+                    aborted.error().ToString());
+    }
+    return s3fs::Fail(std::move(*error));
+  }
+  if (options.progress) options.progress(size, size);
+  CompleteMultipartUploadRequest complete;
+  complete.bucket = req.bucket;
+  complete.key = req.key;
+  complete.upload_id = upload_id;
+  complete.parts = std::move(completed);
+  complete.sse = req.sse;
+  complete.checksum = options.checksum;
+  auto done = client.CompleteMultipartUpload(std::move(complete));
+  if (!done.ok()) {
+    auto aborted = client.AbortMultipartUpload({req.bucket, req.key, upload_id});
+    (void)aborted;
+    return s3fs::Fail(std::move(done).error());
+  }
+  return UploadOutput{done->etag, done->version_id, parts};
+}
+
+S3Result<DownloadOutput> Download(Client& client, const GetObjectRequest& req,
+                                  RandomAccessSink& sink, const TransferOptions& options) {
+  HeadObjectRequest head;
+  head.bucket = req.bucket;
+  head.key = req.key;
+  head.version_id = req.version_id;
+  head.sse = req.sse;
+  head.conditions = req.conditions;
+  S3FS_ASSIGN_OR_RETURN(ObjectInfo info, client.HeadObject(head));
+  const uint64_t size = info.content_length;
+  const uint64_t part_size = std::max<uint64_t>(options.part_size, 1 << 20);
+  DownloadOutput out;
+  out.info = info;
+  out.bytes = size;
+  if (size == 0) {
+    if (options.progress) options.progress(0, 0);
+    return out;
+  }
+  const uint64_t parts = (size + part_size - 1) / part_size;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<uint64_t, std::string>> ready;  // completed parts to write
+  InFlight inflight(options.concurrency);
+  uint64_t bytes_done = 0;
+  auto write_ready = [&]() -> bool {
+    std::deque<std::pair<uint64_t, std::string>> batch;
+    {
+      std::lock_guard lock(mu);
+      batch.swap(ready);
+    }
+    for (auto& [offset, data] : batch) {
+      if (!sink.WriteAt(offset, data)) {
+        S3Error e;
+        e.category = Category::kTransfer;
+        e.kind = "IncompleteBody";
+        e.message = "could not write the destination at offset " + std::to_string(offset);
+        inflight.Fail(std::move(e));
+        return false;
+      }
+      bytes_done += data.size();
+    }
+    if (options.progress) options.progress(bytes_done, size);
+    return true;
+  };
+  for (uint64_t i = 0; i < parts; ++i) {
+    if (!write_ready()) break;
+    if (!inflight.Acquire()) break;
+    GetObjectRequest get = req;
+    uint64_t first = i * part_size;
+    get.range = ByteRange{first, std::min(size, first + part_size) - 1};
+    get.conditions.if_match = info.etag;  // pin every part to the same version
+    get.version_id = req.version_id;
+    client.GetObjectAsync(std::move(get), nullptr, [&, first](S3Result<GetObjectOutput> r) {
+      if (r.ok()) {
+        {
+          std::lock_guard lock(mu);
+          ready.emplace_back(first, std::move(r->body));
+        }
+        inflight.Release(std::nullopt);
+      } else {
+        inflight.Release(std::move(r).error());
+      }
+    });
+  }
+  auto error = inflight.Drain();
+  if (!error) write_ready();
+  if (auto e2 = inflight.Drain()) error = e2;
+  if (error) return s3fs::Fail(std::move(*error));
+  return out;
+}
+
+}  // namespace s3fs::s3
