@@ -1,0 +1,175 @@
+// Filesystem: the filesystem core. Inodes, handles, directories, rename, the s3fs-compatible
+// object layout, and errno mapping. No FUSE types: the fuse layer adapts kernel requests to
+// these calls, and tests drive them directly over a fake ObjectStore.
+//
+// Errors are positive errno values (FsResult<T> = Result<T, int>). Every call is thread-safe;
+// no lock is held across network I/O. Inode lookup counts follow the FUSE protocol: every
+// successful Lookup/Create/MkDir/MkNod/Symlink and every IncrementLookup() adds one, Forget()
+// removes n.
+#ifndef S3FS_FS_FILESYSTEM_H_
+#define S3FS_FS_FILESYSTEM_H_
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "s3fs/common/clock.h"
+#include "s3fs/common/result.h"
+#include "s3fs/fs/object_store.h"
+
+namespace s3fs::fs {
+
+template <typename T>
+using FsResult = Result<T, int>;
+using FsStatus = Result<void, int>;
+
+using Ino = uint64_t;
+inline constexpr Ino kRootIno = 1;
+
+struct Attr {
+  Ino ino = 0;
+  uint32_t mode = 0;  // type and permission bits
+  uint32_t nlink = 1;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t size = 0;
+  struct timespec atime {};
+  struct timespec mtime {};
+  struct timespec ctime {};
+};
+
+struct Entry {
+  Attr attr;
+  double attr_timeout = 1.0;   // seconds the kernel may cache the attributes
+  double entry_timeout = 1.0;  // seconds the kernel may cache the name
+};
+
+struct DirEntry {
+  std::string name;
+  Attr attr;  // attr.ino is registered in the inode table (lookup count 0)
+};
+
+struct Caller {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t umask = 022;
+};
+
+struct SetAttrRequest {
+  std::optional<uint32_t> mode;
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::optional<uint64_t> size;
+  std::optional<struct timespec> atime;  // tv_nsec == UTIME_NOW means now
+  std::optional<struct timespec> mtime;
+};
+
+struct StatFs {
+  uint64_t block_size = 4096;
+  uint64_t blocks = 0;
+  uint64_t blocks_free = 0;
+  uint64_t files = 0;
+  uint64_t files_free = 0;
+  uint64_t name_max = 255;
+};
+
+struct Options {
+  std::string prefix;  // key prefix inside the bucket ("" or "dir/sub/")
+  // Owner and permission defaults for objects without x-amz-meta-* (s3fs: uid, gid, umask).
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::optional<uint32_t> umask;  // applied to every mode shown (s3fs: umask=)
+  std::optional<uint32_t> force_uid;  // s3fs: uid= forces the owner shown
+  std::optional<uint32_t> force_gid;
+  uint32_t mp_umask = 0;  // umask of the mount point itself
+  bool read_only = false;
+  // Attribute cache (s3fs: stat_cache_expire, enable_noobj_cache).
+  std::chrono::milliseconds stat_ttl{std::chrono::seconds(60)};
+  bool negative_cache = true;
+  std::chrono::milliseconds negative_ttl{std::chrono::seconds(10)};
+  // Kernel cache timeouts.
+  double kernel_attr_timeout = 1.0;
+  double kernel_entry_timeout = 1.0;
+  // Take attributes from listings alone, without HEADs (modes/owners then default).
+  bool list_attrs_only = false;
+  // Where dirty data is staged (one sparse file per open written file).
+  std::string staging_dir = "/tmp";
+  uint64_t read_chunk_min = 1ULL << 20;   // first read-ahead window
+  uint64_t read_chunk_max = 16ULL << 20;  // read-ahead window cap
+  WriteAttrs write_defaults;              // storage class, SSE for new objects
+  bool allow_hard_links_error_eperm = true;  // EPERM (s3fs) rather than ENOTSUP
+};
+
+class Filesystem {
+ public:
+  static FsResult<std::unique_ptr<Filesystem>> Create(Options options,
+                                                      std::shared_ptr<ObjectStore> store,
+                                                      std::shared_ptr<Clock> clock);
+  virtual ~Filesystem() = default;
+
+  virtual FsResult<Entry> Lookup(Ino parent, std::string_view name) = 0;
+  virtual void Forget(Ino ino, uint64_t nlookup) = 0;
+  virtual void IncrementLookup(Ino ino) = 0;
+  virtual FsResult<Attr> GetAttr(Ino ino) = 0;
+  virtual FsResult<Attr> SetAttr(Ino ino, const SetAttrRequest& req,
+                                 std::optional<uint64_t> fh, const Caller& caller) = 0;
+  virtual FsResult<std::string> ReadLink(Ino ino) = 0;
+  virtual FsResult<Entry> MkNod(Ino parent, std::string_view name, uint32_t mode,
+                                const Caller& caller) = 0;
+  virtual FsResult<Entry> MkDir(Ino parent, std::string_view name, uint32_t mode,
+                                const Caller& caller) = 0;
+  virtual FsStatus Unlink(Ino parent, std::string_view name) = 0;
+  virtual FsStatus RmDir(Ino parent, std::string_view name) = 0;
+  virtual FsResult<Entry> Symlink(std::string_view target, Ino parent, std::string_view name,
+                                  const Caller& caller) = 0;
+  // flags: RENAME_NOREPLACE honoured, RENAME_EXCHANGE -> EINVAL.
+  virtual FsStatus Rename(Ino parent, std::string_view name, Ino new_parent,
+                          std::string_view new_name, unsigned flags) = 0;
+  virtual FsResult<Entry> Link(Ino ino, Ino new_parent, std::string_view new_name) = 0;
+
+  // Files. Open/Create return a file handle id.
+  virtual FsResult<uint64_t> Open(Ino ino, int flags) = 0;
+  virtual FsResult<std::pair<Entry, uint64_t>> Create(Ino parent, std::string_view name,
+                                                      uint32_t mode, int flags,
+                                                      const Caller& caller) = 0;
+  // Reads up to `size` bytes at `offset` into `out` (short only at end of file).
+  virtual FsResult<size_t> Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
+                                std::string* out) = 0;
+  virtual FsResult<size_t> Write(Ino ino, uint64_t fh, uint64_t offset, const char* data,
+                                 size_t size) = 0;
+  // Flush (close of a descriptor) and Fsync upload dirty data: they return only when it is
+  // durable in S3, and an upload failure is their error (EIO).
+  virtual FsStatus Flush(Ino ino, uint64_t fh) = 0;
+  virtual FsStatus Fsync(Ino ino, uint64_t fh, bool datasync) = 0;
+  virtual FsStatus Release(Ino ino, uint64_t fh) = 0;
+
+  // Directories: OpenDir snapshots the listing; ReadDir returns entries from index `offset`
+  // ("." and ".." first).
+  virtual FsResult<uint64_t> OpenDir(Ino ino) = 0;
+  virtual FsResult<std::vector<DirEntry>> ReadDir(Ino ino, uint64_t fh, uint64_t offset,
+                                                  size_t max_entries) = 0;
+  virtual FsStatus ReleaseDir(Ino ino, uint64_t fh) = 0;
+
+  virtual FsResult<StatFs> StatFilesystem() = 0;
+
+  // Extended attributes.
+  virtual FsResult<std::string> GetXattr(Ino ino, std::string_view name) = 0;
+  virtual FsStatus SetXattr(Ino ino, std::string_view name, std::string_view value,
+                            int flags) = 0;
+  virtual FsResult<std::vector<std::string>> ListXattr(Ino ino) = 0;
+  virtual FsStatus RemoveXattr(Ino ino, std::string_view name) = 0;
+
+  // Uploads everything still dirty (unmount, SIGTERM). Returns the first error.
+  virtual FsStatus FlushAll() = 0;
+};
+
+}  // namespace s3fs::fs
+
+#endif  // S3FS_FS_FILESYSTEM_H_

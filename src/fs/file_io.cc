@@ -1,0 +1,397 @@
+// Filesystem core, file half: handles, reads (ranged GETs with a growing read-ahead window,
+// pinned to the ETag seen at open), writes staged in an unlinked local file, and uploads that
+// complete before close()/fsync() return.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "filesystem_impl.h"
+#include "s3fs/common/log.h"
+#include "s3fs/fs/errno_map.h"
+
+namespace s3fs::fs {
+
+FsResult<int> FilesystemImpl::NewStagingFile() {
+  // O_TMPFILE: no name, so a crash leaves nothing behind and nothing can collide.
+  int fd = ::open(o_.staging_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::string tmpl = o_.staging_dir + "/.s3fs-staging-XXXXXX";
+    fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(tmpl.c_str());
+  }
+  if (fd < 0) {
+    int e = errno;
+    S3FS_LOG_ERROR("cannot create a staging file in {}: {}", o_.staging_dir, std::strerror(e));
+    return Fail(e == ENOSPC ? ENOSPC : EIO);
+  }
+  return fd;
+}
+
+FsStatus FilesystemImpl::LoadStaging(const std::shared_ptr<Node>& node, FileState& fs) {
+  // REQUIRES: fs.mu held.
+  if (fs.loaded) return {};
+  auto fd = NewStagingFile();
+  if (!fd.ok()) return Fail(fd.error());
+  std::string key;
+  std::string etag;
+  bool has_object;
+  {
+    std::lock_guard lock(mu_);
+    key = FileKey(node->path);
+    etag = node->meta.etag;
+    has_object = node->has_object || !node->meta.etag.empty();
+  }
+  uint64_t size = 0;
+  if (has_object) {
+    auto got = store_->GetToFile(key, *fd, etag);
+    if (!got.ok()) {
+      ::close(*fd);
+      return Fail(ToErrno(got.error()));
+    }
+    size = *got;
+  }
+  fs.fd = *fd;
+  fs.size = size;
+  fs.loaded = true;
+  return {};
+}
+
+FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
+  std::shared_ptr<FileState> state;
+  {
+    std::lock_guard lock(mu_);
+    state = node->file;
+  }
+  if (!state) return {};
+  std::lock_guard io(state->mu);
+  if (!state->dirty) return {};
+  WriteAttrs w;
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    if (node->unlinked) {
+      state->dirty = false;  // deleted before it was ever uploaded: nothing to keep
+      return {};
+    }
+    StoredAttrs s = node->stored;
+    if (!s.mode) s.mode = node->attr.mode;
+    if (!s.uid) s.uid = node->attr.uid;
+    if (!s.gid) s.gid = node->attr.gid;
+    if (!s.mtime) s.mtime = node->attr.mtime;
+    if (!s.ctime) s.ctime = node->attr.ctime;
+    w = AttrsForWrite(*node, s);
+    key = FileKey(node->path);
+  }
+  if (!state->loaded) {
+    S3FS_RETURN_IF_ERROR(LoadStaging(node, *state));
+  }
+  S3Result<std::string> etag = std::string();
+  if (state->size <= (256u << 10)) {
+    // Small files: one PUT from memory.
+    std::string body(state->size, '\0');
+    size_t done = 0;
+    while (done < body.size()) {
+      ssize_t n = ::pread(state->fd, body.data() + done, body.size() - done,
+                          static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Fail(EIO);
+      done += static_cast<size_t>(n);
+    }
+    etag = store_->Put(key, std::move(body), w);
+  } else {
+    etag = store_->PutFile(key, state->fd, state->size, w);
+  }
+  if (!etag.ok()) {
+    S3FS_LOG_ERROR("upload of {} ({} bytes) failed: {}", key, state->size,
+                   etag.error().ToString());
+    return Fail(ToErrno(etag.error()) == ENOENT ? EIO : ToErrno(etag.error()));
+  }
+  state->dirty = false;
+  std::lock_guard lock(mu_);
+  node->meta.key = key;
+  node->meta.etag = *etag;
+  node->meta.size = state->size;
+  node->meta.metadata = w.metadata;
+  node->meta.content_type = w.content_type;
+  node->meta.last_modified = clock_->Now();
+  node->meta.has_metadata = true;
+  node->meta_complete = true;
+  node->has_object = true;
+  node->stored = DecodeAttrs(w.metadata);
+  FillAttrLocked(*node);
+  node->attr_expires = clock_->Monotonic() + o_.stat_ttl;
+  return {};
+}
+
+FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
+  auto n = GetNode(ino);
+  if (!n) return Fail(ENOENT);
+  if (n->is_dir) return Fail(EISDIR);
+  int acc = flags & O_ACCMODE;
+  bool writable = acc == O_WRONLY || acc == O_RDWR;
+  if (writable && o_.read_only) return Fail(EROFS);
+  auto h = std::make_shared<Handle>();
+  h->node = n;
+  h->flags = flags;
+  h->window = o_.read_chunk_min;
+  std::shared_ptr<FileState> state;
+  {
+    std::lock_guard lock(mu_);
+    if (!n->file) n->file = std::make_shared<FileState>();
+    state = n->file;
+    h->etag = n->meta.etag;
+  }
+  if (writable && (flags & O_TRUNC)) {
+    std::lock_guard io(state->mu);
+    if (!state->loaded) {
+      auto fd = NewStagingFile();
+      if (!fd.ok()) return Fail(fd.error());
+      state->fd = *fd;
+      state->loaded = true;
+    } else if (::ftruncate(state->fd, 0) != 0) {
+      return Fail(EIO);
+    }
+    state->size = 0;
+    state->dirty = true;  // the truncation itself must reach S3 at close
+  }
+  std::lock_guard lock(mu_);
+  state->handles++;
+  n->open_handles++;
+  if (writable && (flags & O_TRUNC)) {
+    n->stored.mtime = n->stored.ctime = Now();
+    FillAttrLocked(*n);
+  }
+  uint64_t fh = next_fh_++;
+  handles_[fh] = std::move(h);
+  return fh;
+}
+
+FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino,
+                                                            std::string_view name,
+                                                            uint32_t mode, int flags,
+                                                            const Caller& caller) {
+  if (o_.read_only) return Fail(EROFS);
+  auto parent = GetNode(parent_ino);
+  S3FS_ASSIGN_OR_RETURN(std::string path, ChildPath(parent, name));
+  auto fd = NewStagingFile();
+  if (!fd.ok()) return Fail(fd.error());
+  auto state = std::make_shared<FileState>();
+  state->fd = *fd;
+  state->loaded = true;
+  state->dirty = true;  // close uploads it, even empty: one PUT per new file, nothing before
+  state->handles = 1;
+  std::lock_guard lock(mu_);
+  if (auto it = by_path_.find(path); it != by_path_.end()) {
+    auto& existing = nodes_[it->second];
+    if (existing->is_dir) return Fail(EISDIR);
+    if (flags & O_EXCL) return Fail(EEXIST);
+  }
+  auto n = UpsertLocked(path, false, nullptr, false);
+  n->file = state;
+  n->unlinked = false;
+  n->meta = ObjectMeta{};
+  n->meta.key = FileKey(path);
+  n->meta_complete = true;  // a new object has no metadata beyond ours
+  n->has_object = false;
+  n->link_target.clear();
+  struct timespec now = Now();
+  n->stored = StoredAttrs{};
+  n->stored.mode = S_IFREG | (mode & 07777 & ~caller.umask);
+  n->stored.uid = caller.uid;
+  n->stored.gid = caller.gid;
+  n->stored.mtime = n->stored.ctime = n->stored.atime = now;
+  FillAttrLocked(*n);
+  n->open_handles++;
+  n->nlookup++;
+  ListingAddLocked(path, false);
+  ForgetNegativeLocked(path);
+  auto h = std::make_shared<Handle>();
+  h->node = n;
+  h->flags = flags;
+  h->window = o_.read_chunk_min;
+  uint64_t fh = next_fh_++;
+  handles_[fh] = std::move(h);
+  return std::make_pair(MakeEntry(*n), fh);
+}
+
+FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t size,
+                                      std::string* out) {
+  std::shared_ptr<Handle> h;
+  std::shared_ptr<FileState> state;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return Fail(EBADF);
+    h = it->second;
+    state = h->node->file;
+  }
+  out->clear();
+  {
+    std::lock_guard io(state->mu);
+    if (state->loaded) {
+      if (offset >= state->size) return size_t{0};
+      size_t n = static_cast<size_t>(std::min<uint64_t>(size, state->size - offset));
+      out->resize(n);
+      size_t done = 0;
+      while (done < n) {
+        ssize_t r = ::pread(state->fd, out->data() + done, n - done,
+                            static_cast<off_t>(offset + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        done += static_cast<size_t>(r);
+      }
+      out->resize(done);
+      return done;
+    }
+  }
+  uint64_t file_size;
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    file_size = h->node->meta.size;
+    key = FileKey(h->node->path);
+  }
+  if (offset >= file_size) return size_t{0};
+  size = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
+  // Served from the read-ahead buffer?
+  if (offset >= h->buf_offset && offset + size <= h->buf_offset + h->buf.size()) {
+    out->assign(h->buf, offset - h->buf_offset, size);
+    h->next_offset = offset + size;
+    return size;
+  }
+  // Sequential reads double the window up to the cap; anything else starts small again.
+  if (offset == h->next_offset && offset != 0) {
+    h->window = std::min<uint64_t>(h->window * 2, o_.read_chunk_max);
+  } else {
+    h->window = o_.read_chunk_min;
+  }
+  uint64_t len = std::max<uint64_t>(size, h->window);
+  len = std::min<uint64_t>(len, file_size - offset);
+  auto data = store_->Read(key, offset, len, h->etag);
+  if (!data.ok()) {
+    if (data.error().kind == "PreconditionFailed") {
+      S3FS_LOG_WARN("{} changed in S3 while open for reading: EIO rather than mixed data", key);
+    }
+    return Fail(ToErrno(data.error()) == ENOENT ? EIO : ToErrno(data.error()));
+  }
+  h->buf_offset = offset;
+  h->buf = std::move(data.value());
+  size_t n = static_cast<size_t>(std::min<uint64_t>(size, h->buf.size()));
+  out->assign(h->buf, 0, n);
+  h->next_offset = offset + n;
+  return n;
+}
+
+FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const char* data,
+                                       size_t size) {
+  std::shared_ptr<Handle> h;
+  std::shared_ptr<FileState> state;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return Fail(EBADF);
+    h = it->second;
+    state = h->node->file;
+  }
+  int acc = h->flags & O_ACCMODE;
+  if (acc != O_WRONLY && acc != O_RDWR) return Fail(EBADF);
+  std::lock_guard io(state->mu);
+  S3FS_RETURN_IF_ERROR(LoadStaging(h->node, *state));
+  if (h->flags & O_APPEND) offset = state->size;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pwrite(state->fd, data + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Fail(errno == ENOSPC ? ENOSPC : EIO);
+    done += static_cast<size_t>(n);
+  }
+  state->size = std::max<uint64_t>(state->size, offset + size);
+  state->dirty = true;
+  h->wrote = true;
+  h->buf.clear();
+  std::lock_guard lock(mu_);
+  h->node->stored.mtime = h->node->stored.ctime = Now();
+  FillAttrLocked(*h->node);
+  return size;
+}
+
+FsStatus FilesystemImpl::Flush(Ino, uint64_t fh) {
+  std::shared_ptr<Handle> h;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return Fail(EBADF);
+    h = it->second;
+  }
+  return UploadIfDirty(h->node);
+}
+
+FsStatus FilesystemImpl::Fsync(Ino ino, uint64_t fh, bool) { return Flush(ino, fh); }
+
+FsStatus FilesystemImpl::Release(Ino, uint64_t fh) {
+  std::shared_ptr<Handle> h;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return Fail(EBADF);
+    h = it->second;
+    handles_.erase(it);
+  }
+  auto& n = h->node;
+  FsStatus result = UploadIfDirty(n);
+  if (!result.ok()) {
+    S3FS_LOG_ERROR("{}: data could not be uploaded at close; it is lost unless written again",
+                   FileKey(n->path));
+  }
+  bool delete_now = false;
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    n->open_handles--;
+    if (n->file) n->file->handles--;
+    if (n->open_handles == 0) {
+      delete_now = n->unlinked && n->has_object;
+      key = FileKey(n->path);
+      if (n->file && !n->file->dirty) {
+        n->file.reset();  // closes the staging file; the next open reads from S3 again
+      }
+      ReleaseNodeIfUnusedLocked(n);
+    }
+  }
+  if (delete_now) {
+    // Deferred unlink: only if the name was not re-created meanwhile.
+    bool recreated;
+    {
+      std::lock_guard lock(mu_);
+      recreated = by_path_.count(n->path) > 0;
+    }
+    if (!recreated) {
+      auto r = store_->Delete(key);
+      if (!r.ok() && r.error().kind != "ObjectNotFound") {
+        S3FS_LOG_ERROR("deferred delete of {} failed: {}", key, r.error().ToString());
+      }
+    }
+  }
+  return result;
+}
+
+FsStatus FilesystemImpl::FlushAll() {
+  std::vector<std::shared_ptr<Node>> dirty;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [ino, n] : nodes_) {
+      if (n->file && n->file->dirty) dirty.push_back(n);
+    }
+  }
+  FsStatus first;
+  for (auto& n : dirty) {
+    auto r = UploadIfDirty(n);
+    if (!r.ok() && first.ok()) first = r;
+  }
+  return first;
+}
+
+}  // namespace s3fs::fs

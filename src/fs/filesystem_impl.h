@@ -1,0 +1,180 @@
+// Private: the Filesystem implementation's state. Split across filesystem.cc (namespace:
+// inodes, lookup, attributes, directories, rename, xattrs) and file_io.cc (handles, reads,
+// writes, staging, uploads).
+//
+// Locking: mu_ guards the inode table, path index, caches and handle maps. It is never held
+// across a call to the ObjectStore. FileState::mu serialises I/O on one inode's staging file.
+#ifndef S3FS_SRC_FS_FILESYSTEM_IMPL_H_
+#define S3FS_SRC_FS_FILESYSTEM_IMPL_H_
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "s3fs/fs/filesystem.h"
+#include "s3fs/fs/layout.h"
+
+namespace s3fs::fs {
+
+using Steady = std::chrono::steady_clock::time_point;
+
+// Shared write state of one inode (all its handles).
+struct FileState {
+  std::mutex mu;
+  int fd = -1;                // staging file (unlinked right after creation), -1 when none
+  bool loaded = false;        // fd holds the whole logical content
+  bool dirty = false;         // content or attributes differ from S3
+  uint64_t size = 0;          // logical size when loaded
+  int handles = 0;            // open handles on the inode
+  ~FileState();
+};
+
+struct ChildInfo {
+  bool is_dir = false;
+};
+
+// What the filesystem knows about a directory's children.
+struct Listing {
+  std::map<std::string, ChildInfo> children;
+  Steady expires{};
+};
+
+struct Node {
+  Ino ino = 0;
+  std::string path;  // relative to the mount root, no leading or trailing '/'; "" = root
+  bool is_dir = false;
+  uint64_t nlookup = 0;
+  Attr attr;
+  Steady attr_expires{};
+  ObjectMeta meta;           // the object behind it (file, or dir marker)
+  bool has_object = false;   // false for implicit directories (no marker object)
+  bool meta_complete = false;  // meta came from HEAD (user metadata known)
+  StoredAttrs stored;        // decoded x-amz-meta-* (mode, owner, times, xattrs)
+  std::string link_target;   // symlinks, once read
+  std::shared_ptr<FileState> file;
+  int open_handles = 0;
+  bool unlinked = false;     // deleted from the namespace while open
+  std::optional<Listing> listing;  // directories
+};
+
+struct Handle {
+  std::shared_ptr<Node> node;
+  int flags = 0;
+  std::string etag;  // version pinned for reads
+  // Read-ahead buffer.
+  uint64_t buf_offset = 0;
+  std::string buf;
+  uint64_t next_offset = 0;
+  uint64_t window = 0;
+  bool wrote = false;
+};
+
+struct DirHandle {
+  std::vector<DirEntry> entries;
+};
+
+class FilesystemImpl final : public Filesystem {
+ public:
+  FilesystemImpl(Options options, std::shared_ptr<ObjectStore> store,
+                 std::shared_ptr<Clock> clock);
+  ~FilesystemImpl() override;
+
+  FsResult<Entry> Lookup(Ino parent, std::string_view name) override;
+  void Forget(Ino ino, uint64_t nlookup) override;
+  void IncrementLookup(Ino ino) override;
+  FsResult<Attr> GetAttr(Ino ino) override;
+  FsResult<Attr> SetAttr(Ino ino, const SetAttrRequest& req, std::optional<uint64_t> fh,
+                         const Caller& caller) override;
+  FsResult<std::string> ReadLink(Ino ino) override;
+  FsResult<Entry> MkNod(Ino parent, std::string_view name, uint32_t mode,
+                        const Caller& caller) override;
+  FsResult<Entry> MkDir(Ino parent, std::string_view name, uint32_t mode,
+                        const Caller& caller) override;
+  FsStatus Unlink(Ino parent, std::string_view name) override;
+  FsStatus RmDir(Ino parent, std::string_view name) override;
+  FsResult<Entry> Symlink(std::string_view target, Ino parent, std::string_view name,
+                          const Caller& caller) override;
+  FsStatus Rename(Ino parent, std::string_view name, Ino new_parent, std::string_view new_name,
+                  unsigned flags) override;
+  FsResult<Entry> Link(Ino ino, Ino new_parent, std::string_view new_name) override;
+  FsResult<uint64_t> Open(Ino ino, int flags) override;
+  FsResult<std::pair<Entry, uint64_t>> Create(Ino parent, std::string_view name, uint32_t mode,
+                                              int flags, const Caller& caller) override;
+  FsResult<size_t> Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
+                        std::string* out) override;
+  FsResult<size_t> Write(Ino ino, uint64_t fh, uint64_t offset, const char* data,
+                         size_t size) override;
+  FsStatus Flush(Ino ino, uint64_t fh) override;
+  FsStatus Fsync(Ino ino, uint64_t fh, bool datasync) override;
+  FsStatus Release(Ino ino, uint64_t fh) override;
+  FsResult<uint64_t> OpenDir(Ino ino) override;
+  FsResult<std::vector<DirEntry>> ReadDir(Ino ino, uint64_t fh, uint64_t offset,
+                                          size_t max_entries) override;
+  FsStatus ReleaseDir(Ino ino, uint64_t fh) override;
+  FsResult<StatFs> StatFilesystem() override;
+  FsResult<std::string> GetXattr(Ino ino, std::string_view name) override;
+  FsStatus SetXattr(Ino ino, std::string_view name, std::string_view value, int flags) override;
+  FsResult<std::vector<std::string>> ListXattr(Ino ino) override;
+  FsStatus RemoveXattr(Ino ino, std::string_view name) override;
+  FsStatus FlushAll() override;
+
+ private:
+  friend class FileIo;
+  // --- namespace helpers (filesystem.cc) ---
+  std::shared_ptr<Node> GetNode(Ino ino);
+  FsResult<std::string> ChildPath(const std::shared_ptr<Node>& parent, std::string_view name);
+  std::string FileKey(const std::string& path) const { return o_.prefix + path; }
+  std::string DirKey(const std::string& path) const {
+    return path.empty() ? o_.prefix : o_.prefix + path + "/";
+  }
+  // What is at `path` (HEADs + a one-key listing), or ENOENT.
+  FsResult<std::shared_ptr<Node>> Resolve(const std::string& path);
+  // Registers (or refreshes) the node for `path` from what S3 said. REQUIRES: mu_ held.
+  std::shared_ptr<Node> UpsertLocked(const std::string& path, bool is_dir, const ObjectMeta* meta,
+                                     bool has_object);
+  void FillAttrLocked(Node& n);
+  Entry MakeEntry(const Node& n) const;
+  bool NegativeHitLocked(const std::string& path);
+  void AddNegativeLocked(const std::string& path);
+  void ForgetNegativeLocked(const std::string& path);
+  // Parent listing cache maintenance. REQUIRES: mu_ held.
+  void ListingAddLocked(const std::string& path, bool is_dir);
+  void ListingRemoveLocked(const std::string& path);
+  // Fresh listing of the parent says `path` does not exist. REQUIRES: mu_ held.
+  bool ParentListingSaysAbsentLocked(const std::string& path);
+  // Full directory listing of `dir` (all pages, attributes fetched per options).
+  FsResult<std::vector<DirEntry>> ListDirectory(const std::shared_ptr<Node>& dir);
+  // Ensures node->meta holds the object's user metadata (HEAD if it came from a listing).
+  FsStatus EnsureMeta(const std::shared_ptr<Node>& node);
+  // Writes `stored` attrs (and content type) onto the existing object: self-copy with REPLACE,
+  // or a new marker for implicit directories; deferred to the upload when the file is dirty.
+  FsStatus PersistAttrs(const std::shared_ptr<Node>& node, const StoredAttrs& stored);
+  WriteAttrs AttrsForWrite(const Node& n, const StoredAttrs& stored) const;
+  FsStatus RenameDirectory(const std::string& from, const std::string& to);
+  void MovePathsLocked(const std::string& from, const std::string& to, bool is_dir);
+  struct timespec Now() const;
+  void ReleaseNodeIfUnusedLocked(const std::shared_ptr<Node>& n);
+
+  // --- file I/O helpers (file_io.cc) ---
+  FsStatus LoadStaging(const std::shared_ptr<Node>& node, FileState& fs);
+  FsStatus UploadIfDirty(const std::shared_ptr<Node>& node);
+  FsResult<int> NewStagingFile();
+
+  Options o_;
+  std::shared_ptr<ObjectStore> store_;
+  std::shared_ptr<Clock> clock_;
+
+  std::mutex mu_;
+  Ino next_ino_ = kRootIno + 1;
+  std::unordered_map<Ino, std::shared_ptr<Node>> nodes_;
+  std::unordered_map<std::string, Ino> by_path_;
+  std::unordered_map<std::string, Steady> negative_;
+  uint64_t next_fh_ = 1;
+  std::unordered_map<uint64_t, std::shared_ptr<Handle>> handles_;
+  std::unordered_map<uint64_t, std::shared_ptr<DirHandle>> dir_handles_;
+};
+
+}  // namespace s3fs::fs
+
+#endif  // S3FS_SRC_FS_FILESYSTEM_IMPL_H_

@@ -1,0 +1,271 @@
+// ObjectStore over s3::Client: parallel HEADs on the client's async API, multipart transfers
+// through s3/transfer.h.
+#include <condition_variable>
+#include <mutex>
+
+#include "s3fs/common/log.h"
+#include "s3fs/fs/object_store.h"
+#include "s3fs/s3/validate.h"
+
+namespace s3fs::fs {
+namespace {
+
+ObjectMeta FromInfo(const std::string& key, const s3::ObjectInfo& info) {
+  ObjectMeta m;
+  m.key = key;
+  m.size = info.content_length;
+  m.etag = info.etag;
+  m.last_modified = info.last_modified;
+  m.content_type = info.content_type;
+  m.storage_class = info.storage_class;
+  m.sse = info.sse;
+  m.sse_kms_key_id = info.sse_kms_key_id;
+  m.metadata = info.metadata;
+  m.has_metadata = true;
+  return m;
+}
+
+class S3ObjectStore final : public ObjectStore {
+ public:
+  S3ObjectStore(s3::Client* client, S3ObjectStoreOptions options)
+      : client_(client), o_(std::move(options)) {}
+
+  S3Result<ObjectMeta> Head(const std::string& key) override {
+    s3::HeadObjectRequest req;
+    req.bucket = o_.bucket;
+    req.key = key;
+    req.sse = o_.read_sse;
+    S3FS_ASSIGN_OR_RETURN(auto info, client_->HeadObject(req));
+    return FromInfo(key, info);
+  }
+
+  std::vector<S3Result<ObjectMeta>> HeadMany(const std::vector<std::string>& keys) override {
+    std::vector<std::optional<S3Result<ObjectMeta>>> results(keys.size());
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t in_flight = 0;
+    size_t next = 0;
+    size_t done = 0;
+    const size_t limit = static_cast<size_t>(std::max(1, o_.head_concurrency));
+    std::unique_lock lock(mu);
+    while (next < keys.size()) {
+      cv.wait(lock, [&] { return in_flight < limit; });
+      size_t i = next++;
+      ++in_flight;
+      lock.unlock();  // the callback may run on this thread (validation failure)
+      s3::HeadObjectRequest req;
+      req.bucket = o_.bucket;
+      req.key = keys[i];
+      req.sse = o_.read_sse;
+      client_->HeadObjectAsync(req, [&, i](S3Result<s3::ObjectInfo> r) {
+        S3Result<ObjectMeta> out = r.ok() ? S3Result<ObjectMeta>(FromInfo(keys[i], *r))
+                                          : S3Result<ObjectMeta>(Fail(std::move(r).error()));
+        std::lock_guard g(mu);
+        results[i] = std::move(out);
+        --in_flight;
+        ++done;
+        cv.notify_all();
+      });
+      lock.lock();
+    }
+    cv.wait(lock, [&] { return done == keys.size(); });
+    std::vector<S3Result<ObjectMeta>> out;
+    out.reserve(keys.size());
+    for (auto& r : results) out.push_back(std::move(*r));
+    return out;
+  }
+
+  S3Result<ListPage> List(const std::string& prefix, const std::string& delimiter,
+                          const std::string& token, uint32_t max_keys) override {
+    s3::ListObjectsV2Request req;
+    req.bucket = o_.bucket;
+    req.prefix = prefix;
+    req.delimiter = delimiter;
+    req.continuation_token = token;
+    if (max_keys > 0) req.max_keys = max_keys;
+    S3FS_ASSIGN_OR_RETURN(auto out, client_->ListObjectsV2(req));
+    ListPage page;
+    page.truncated = out.is_truncated;
+    page.next_token = out.next_continuation_token;
+    page.prefixes = std::move(out.common_prefixes);
+    page.objects.reserve(out.contents.size());
+    for (auto& o : out.contents) {
+      ObjectMeta m;
+      m.key = std::move(o.key);
+      m.size = o.size;
+      m.etag = std::move(o.etag);
+      m.last_modified = o.last_modified;
+      m.storage_class = std::move(o.storage_class);
+      page.objects.push_back(std::move(m));
+    }
+    return page;
+  }
+
+  S3Result<std::string> Read(const std::string& key, uint64_t offset, uint64_t len,
+                             const std::string& etag) override {
+    if (len == 0) return std::string();
+    s3::GetObjectRequest req;
+    req.bucket = o_.bucket;
+    req.key = key;
+    req.range = s3::ByteRange{offset, offset + len - 1};
+    req.conditions.if_match = etag;
+    req.sse = o_.read_sse;
+    auto r = client_->GetObject(req);
+    if (!r.ok()) {
+      if (r.error().kind == "InvalidRange") return std::string();  // at or past the end
+      return Fail(std::move(r).error());
+    }
+    return std::move(r->body);
+  }
+
+  S3Result<std::string> Put(const std::string& key, std::string body,
+                            const WriteAttrs& attrs) override {
+    s3::PutObjectRequest req = MakePut(key, attrs);
+    S3FS_ASSIGN_OR_RETURN(auto out, client_->PutObject(req, std::move(body)));
+    return out.etag;
+  }
+
+  S3Result<std::string> PutFile(const std::string& key, int fd, uint64_t size,
+                                const WriteAttrs& attrs) override {
+    s3::FdSource src(fd, size);
+    s3::TransferOptions t;
+    t.multipart_threshold = o_.multipart_threshold;
+    t.part_size = o_.part_size;
+    t.concurrency = o_.parallel;
+    S3FS_ASSIGN_OR_RETURN(auto out, s3::Upload(*client_, MakePut(key, attrs), src, t));
+    return out.etag;
+  }
+
+  S3Result<uint64_t> GetToFile(const std::string& key, int fd, const std::string& etag) override {
+    s3::FdSink sink(fd);
+    s3::GetObjectRequest req;
+    req.bucket = o_.bucket;
+    req.key = key;
+    req.conditions.if_match = etag;
+    req.sse = o_.read_sse;
+    s3::TransferOptions t;
+    t.part_size = o_.part_size;
+    t.concurrency = o_.parallel;
+    S3FS_ASSIGN_OR_RETURN(auto out, s3::Download(*client_, req, sink, t));
+    return out.bytes;
+  }
+
+  S3Status Copy(const std::string& from, const std::string& to, uint64_t size,
+                const WriteAttrs* replace) override {
+    if (size <= s3::kMaxPutSize) {
+      s3::CopyObjectRequest req;
+      req.source_bucket = o_.bucket;
+      req.source_key = from;
+      req.bucket = o_.bucket;
+      req.key = to;
+      req.source_sse = o_.read_sse;
+      if (replace != nullptr) {
+        req.metadata_directive = s3::CopyObjectRequest::Directive::kReplace;
+        req.attrs.content_type = replace->content_type;
+        req.attrs.metadata = replace->metadata;
+        req.attrs.storage_class = replace->storage_class;
+        req.sse = replace->sse;
+      } else {
+        req.sse = o_.read_sse.kind == s3::Sse::Kind::kCustomer ? o_.read_sse : s3::Sse{};
+      }
+      S3FS_RETURN_IF_ERROR(client_->CopyObject(req));
+      return {};
+    }
+    return MultipartCopy(from, to, size, replace);
+  }
+
+  S3Status Delete(const std::string& key) override {
+    S3FS_RETURN_IF_ERROR(client_->DeleteObject({o_.bucket, key, ""}));
+    return {};
+  }
+
+  S3Status DeleteMany(const std::vector<std::string>& keys) override {
+    for (size_t i = 0; i < keys.size(); i += s3::kMaxDeleteObjects) {
+      s3::DeleteObjectsRequest req;
+      req.bucket = o_.bucket;
+      req.quiet = true;
+      for (size_t k = i; k < std::min(keys.size(), i + s3::kMaxDeleteObjects); ++k) {
+        req.objects.push_back({keys[k], ""});
+      }
+      S3FS_ASSIGN_OR_RETURN(auto out, client_->DeleteObjects(req));
+      if (!out.errors.empty()) {
+        const auto& e = out.errors.front();
+        s3::S3Error err;
+        err.category = s3::Category::kObject;
+        err.kind = e.code == "AccessDenied" ? "AccessDenied" : "DeleteFailed";
+        err.s3_code = e.code;
+        err.message = "delete of " + e.key + " failed: " + e.message;
+        return Fail(std::move(err));
+      }
+    }
+    return {};
+  }
+
+ private:
+  s3::PutObjectRequest MakePut(const std::string& key, const WriteAttrs& attrs) const {
+    s3::PutObjectRequest req;
+    req.bucket = o_.bucket;
+    req.key = key;
+    req.attrs.content_type = attrs.content_type;
+    req.attrs.metadata = attrs.metadata;
+    req.attrs.storage_class = attrs.storage_class;
+    req.sse = attrs.sse;
+    return req;
+  }
+
+  S3Status MultipartCopy(const std::string& from, const std::string& to, uint64_t size,
+                         const WriteAttrs* replace) {
+    S3FS_ASSIGN_OR_RETURN(auto src, Head(from));
+    s3::CreateMultipartUploadRequest create;
+    create.bucket = o_.bucket;
+    create.key = to;
+    if (replace != nullptr) {
+      create.attrs.content_type = replace->content_type;
+      create.attrs.metadata = replace->metadata;
+      create.attrs.storage_class = replace->storage_class;
+      create.sse = replace->sse;
+    } else {
+      create.attrs.content_type = src.content_type;
+      create.attrs.metadata = src.metadata;
+      create.attrs.storage_class = src.storage_class;
+    }
+    S3FS_ASSIGN_OR_RETURN(auto up, client_->CreateMultipartUpload(create));
+    const uint64_t part = s3::ChoosePartSize(size, 512ULL << 20);
+    std::vector<s3::CompletedPart> parts;
+    for (uint64_t off = 0, n = 1; off < size; off += part, ++n) {
+      s3::UploadPartCopyRequest pc;
+      pc.source_bucket = o_.bucket;
+      pc.source_key = from;
+      pc.source_range = s3::ByteRange{off, std::min(size, off + part) - 1};
+      pc.source_conditions.if_match = src.etag;
+      pc.source_sse = o_.read_sse;
+      pc.bucket = o_.bucket;
+      pc.key = to;
+      pc.upload_id = up.upload_id;
+      pc.part_number = static_cast<uint32_t>(n);
+      auto r = client_->UploadPartCopy(pc);
+      if (!r.ok()) {
+        (void)client_->AbortMultipartUpload({o_.bucket, to, up.upload_id});
+        return Fail(std::move(r).error());
+      }
+      parts.push_back({static_cast<uint32_t>(n), r->etag, ""});
+    }
+    auto done = client_->CompleteMultipartUpload({o_.bucket, to, up.upload_id, parts, {}, {}});
+    if (!done.ok()) {
+      (void)client_->AbortMultipartUpload({o_.bucket, to, up.upload_id});
+      return Fail(std::move(done).error());
+    }
+    return {};
+  }
+
+  s3::Client* client_;
+  S3ObjectStoreOptions o_;
+};
+
+}  // namespace
+
+std::shared_ptr<ObjectStore> MakeS3ObjectStore(s3::Client* client, S3ObjectStoreOptions options) {
+  return std::make_shared<S3ObjectStore>(client, std::move(options));
+}
+
+}  // namespace s3fs::fs
