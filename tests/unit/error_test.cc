@@ -35,7 +35,9 @@ TEST_P(ErrorMapping, MapsStatusAndCode) {
   EXPECT_EQ(e.retryable, row.retryable) << row.status << " " << row.code;
   EXPECT_EQ(e.http_status, row.status);
   EXPECT_EQ(e.s3_code, row.code);
-  if (std::string(row.code).size() > 0) EXPECT_EQ(e.request_id, "REQ123");
+  if (std::string(row.code).size() > 0) {
+    EXPECT_EQ(e.request_id, "REQ123");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -1,0 +1,277 @@
+// FakeObjectStore: an in-memory ObjectStore for filesystem unit tests. Keeps objects in a
+// sorted map (so listings behave like S3's), counts calls per operation, and can inject a
+// failure into the next N calls of one operation.
+#ifndef S3FS_TESTS_FAKES_FAKE_OBJECT_STORE_H_
+#define S3FS_TESTS_FAKES_FAKE_OBJECT_STORE_H_
+
+#include <unistd.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "s3fs/fs/object_store.h"
+#include "s3fs/s3/crypto.h"
+
+namespace s3fs::testing {
+
+class FakeObjectStore final : public fs::ObjectStore {
+ public:
+  struct Object {
+    std::string body;
+    fs::ObjectMeta meta;
+  };
+
+  // Puts an object directly (as another client would).
+  void Seed(const std::string& key, std::string body,
+            std::map<std::string, std::string> metadata = {}, std::string content_type = "") {
+    std::lock_guard lock(mu_);
+    fs::WriteAttrs w;
+    w.metadata = std::move(metadata);
+    w.content_type = std::move(content_type);
+    PutLocked(key, std::move(body), w);
+  }
+  bool Has(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return objects_.count(key) > 0;
+  }
+  std::string Body(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return objects_.at(key).body;
+  }
+  std::map<std::string, std::string> Meta(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return objects_.at(key).meta.metadata;
+  }
+  std::string ContentType(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return objects_.at(key).meta.content_type;
+  }
+  size_t Count() {
+    std::lock_guard lock(mu_);
+    return objects_.size();
+  }
+  int Calls(const std::string& op) {
+    std::lock_guard lock(mu_);
+    return calls_[op];
+  }
+  int TotalCalls() {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (auto& [k, v] : calls_) n += v;
+    return n;
+  }
+  void ResetCalls() {
+    std::lock_guard lock(mu_);
+    calls_.clear();
+  }
+  // The next `times` calls of `op` fail with `error`.
+  void FailNext(const std::string& op, s3::S3Error error, int times = 1) {
+    std::lock_guard lock(mu_);
+    failures_[op] = {std::move(error), times};
+  }
+
+  s3::S3Result<fs::ObjectMeta> Head(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("Head")) return Fail(*e);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Fail(NotFound(key));
+    return it->second.meta;
+  }
+
+  std::vector<s3::S3Result<fs::ObjectMeta>> HeadMany(const std::vector<std::string>& keys) override {
+    std::vector<s3::S3Result<fs::ObjectMeta>> out;
+    for (const auto& k : keys) out.push_back(Head(k));
+    return out;
+  }
+
+  s3::S3Result<fs::ListPage> List(const std::string& prefix, const std::string& delimiter,
+                                  const std::string& token, uint32_t max_keys) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("List")) return Fail(*e);
+    fs::ListPage page;
+    uint32_t limit = max_keys == 0 ? 1000 : max_keys;
+    uint32_t n = 0;
+    std::string last_prefix;
+    for (auto it = objects_.lower_bound(token.empty() ? prefix : token); it != objects_.end();
+         ++it) {
+      const std::string& key = it->first;
+      if (key.compare(0, prefix.size(), prefix) != 0) break;
+      if (!token.empty() && key == token) continue;
+      if (!delimiter.empty()) {
+        size_t d = key.find(delimiter, prefix.size());
+        if (d != std::string::npos) {
+          std::string p = key.substr(0, d + delimiter.size());
+          if (p == last_prefix) continue;
+          if (n == limit) {
+            page.truncated = true;
+            break;
+          }
+          last_prefix = p;
+          page.prefixes.push_back(p);
+          page.next_token = key;
+          ++n;
+          continue;
+        }
+      }
+      if (n == limit) {
+        page.truncated = true;
+        break;
+      }
+      fs::ObjectMeta m = it->second.meta;
+      m.metadata.clear();
+      m.content_type.clear();
+      m.has_metadata = false;
+      page.objects.push_back(m);
+      page.next_token = key;
+      ++n;
+    }
+    if (!page.truncated) page.next_token.clear();
+    // Continuing after a common prefix must skip the whole prefix.
+    if (page.truncated && !page.prefixes.empty() && page.next_token.size() > 0 &&
+        !delimiter.empty()) {
+      const std::string& lp = page.prefixes.back();
+      if (page.next_token.compare(0, lp.size(), lp) == 0) page.next_token = lp + "\xff";
+    }
+    return page;
+  }
+
+  s3::S3Result<std::string> Read(const std::string& key, uint64_t offset, uint64_t len,
+                                 const std::string& etag) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("Read")) return Fail(*e);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Fail(NotFound(key));
+    if (!etag.empty() && etag != it->second.meta.etag) {
+      s3::S3Error e;
+      e.category = s3::Category::kObject;
+      e.kind = "PreconditionFailed";
+      e.http_status = 412;
+      return Fail(e);
+    }
+    bytes_read_ += std::min<uint64_t>(len, it->second.body.size() > offset
+                                               ? it->second.body.size() - offset
+                                               : 0);
+    if (offset >= it->second.body.size()) return std::string();
+    return it->second.body.substr(offset, len);
+  }
+
+  s3::S3Result<std::string> Put(const std::string& key, std::string body,
+                                const fs::WriteAttrs& attrs) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("Put")) return Fail(*e);
+    return PutLocked(key, std::move(body), attrs);
+  }
+
+  s3::S3Result<std::string> PutFile(const std::string& key, int fd, uint64_t size,
+                                    const fs::WriteAttrs& attrs) override {
+    std::string body(size, '\0');
+    if (size > 0 && ::pread(fd, body.data(), size, 0) != static_cast<ssize_t>(size)) {
+      return Fail(s3::ValidationError("ValidationError", "short read"));
+    }
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("PutFile")) return Fail(*e);
+    return PutLocked(key, std::move(body), attrs);
+  }
+
+  s3::S3Result<uint64_t> GetToFile(const std::string& key, int fd,
+                                   const std::string& etag) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("GetToFile")) return Fail(*e);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Fail(NotFound(key));
+    if (!etag.empty() && etag != it->second.meta.etag) {
+      s3::S3Error e;
+      e.kind = "PreconditionFailed";
+      return Fail(e);
+    }
+    const std::string& b = it->second.body;
+    if (!b.empty() && ::pwrite(fd, b.data(), b.size(), 0) != static_cast<ssize_t>(b.size())) {
+      return Fail(s3::ValidationError("ValidationError", "short write"));
+    }
+    return static_cast<uint64_t>(b.size());
+  }
+
+  s3::S3Status Copy(const std::string& from, const std::string& to, uint64_t,
+                    const fs::WriteAttrs* replace) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("Copy")) return Fail(*e);
+    auto it = objects_.find(from);
+    if (it == objects_.end()) return Fail(NotFound(from));
+    Object src = it->second;
+    fs::WriteAttrs w;
+    if (replace != nullptr) {
+      w = *replace;
+    } else {
+      w.metadata = src.meta.metadata;
+      w.content_type = src.meta.content_type;
+    }
+    PutLocked(to, src.body, w);
+    return {};
+  }
+
+  s3::S3Status Delete(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("Delete")) return Fail(*e);
+    objects_.erase(key);
+    return {};
+  }
+
+  s3::S3Status DeleteMany(const std::vector<std::string>& keys) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("DeleteMany")) return Fail(*e);
+    for (const auto& k : keys) objects_.erase(k);
+    return {};
+  }
+
+  uint64_t bytes_read() {
+    std::lock_guard lock(mu_);
+    return bytes_read_;
+  }
+
+ private:
+  static s3::S3Error NotFound(const std::string& key) {
+    s3::S3Error e;
+    e.category = s3::Category::kObject;
+    e.kind = "ObjectNotFound";
+    e.http_status = 404;
+    e.message = key;
+    return e;
+  }
+
+  std::optional<s3::S3Error> Injected(const std::string& op) {
+    calls_[op]++;
+    auto it = failures_.find(op);
+    if (it == failures_.end() || it->second.second <= 0) return std::nullopt;
+    it->second.second--;
+    return it->second.first;
+  }
+
+  std::string PutLocked(const std::string& key, std::string body, const fs::WriteAttrs& attrs) {
+    Object o;
+    o.meta.key = key;
+    o.meta.size = body.size();
+    o.meta.etag = "\"" + s3::crypto::HexEncode(s3::crypto::Md5(body)) + "-" +
+                  std::to_string(++version_) + "\"";
+    o.meta.last_modified = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    o.meta.metadata = attrs.metadata;
+    o.meta.content_type = attrs.content_type;
+    o.meta.storage_class = attrs.storage_class;
+    o.meta.has_metadata = true;
+    o.body = std::move(body);
+    std::string etag = o.meta.etag;
+    objects_[key] = std::move(o);
+    return etag;
+  }
+
+  std::mutex mu_;
+  std::map<std::string, Object> objects_;
+  std::map<std::string, int> calls_;
+  std::map<std::string, std::pair<s3::S3Error, int>> failures_;
+  uint64_t version_ = 0;
+  uint64_t bytes_read_ = 0;
+};
+
+}  // namespace s3fs::testing
+
+#endif  // S3FS_TESTS_FAKES_FAKE_OBJECT_STORE_H_
