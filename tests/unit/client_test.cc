@@ -220,7 +220,7 @@ TEST_F(ClientTest, ValidationBeforeSending) {
   std::vector<Tag> tags;
   for (int i = 0; i < 11; ++i) tags.push_back({"k" + std::to_string(i), "v"});
   EXPECT_FALSE(client_->PutObjectTagging("bkt", "k", tags).ok());
-  EXPECT_FALSE(client_->CreateBucket({"Bad_Name", "", "", false}).ok());
+  EXPECT_FALSE(client_->CreateBucket({"bad/name", "", "", false}).ok());
   EXPECT_FALSE(client_->DeleteObjects({"bkt", {}, false}).ok());
   PresignRequest p;
   p.bucket = "bkt";
