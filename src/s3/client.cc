@@ -239,7 +239,13 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
       self->Finish(a, std::move(resp));
       return;
     }
-    self->Finish(a, Fail(FromHttp(resp, a->op.bucket_level)));
+    S3Error e = FromHttp(resp, a->op.bucket_level);
+    if (a->op.upload_scoped && e.http_status == 404 && e.kind != "BucketNotFound") {
+      // RGW answers NoSuchKey where S3 says NoSuchUpload.
+      e.category = Category::kMultipart;
+      e.kind = "UploadNotFound";
+    }
+    self->Finish(a, Fail(std::move(e)));
   };
   transport_->SendAsync(std::move(req), std::move(on_done), delay);
 }

@@ -550,7 +550,7 @@ bool ParseHttpDate(std::string_view t, TimePoint* out) {
   if (comma == std::string_view::npos) return false;
   std::string_view rest = t.substr(comma + 2);
   unsigned d, y, h, mi, s;
-  if (rest.size() != 24 && rest.size() != 23) {
+  if (rest.size() != 24) {
     // RFC 850 form "Wednesday, 12-Oct-09 17:50:30 GMT".
     if (rest.size() == 22 && rest[2] == '-' && rest[6] == '-' && Digits(rest, 0, 2, &d) &&
         Digits(rest, 7, 2, &y) && Digits(rest, 10, 2, &h) && Digits(rest, 13, 2, &mi) &&
@@ -566,7 +566,7 @@ bool ParseHttpDate(std::string_view t, TimePoint* out) {
   if (!Digits(rest, 0, 2, &d) || rest[2] != ' ' || rest[6] != ' ' || !Digits(rest, 7, 4, &y) ||
       rest[11] != ' ' || !Digits(rest, 12, 2, &h) || rest[14] != ':' ||
       !Digits(rest, 15, 2, &mi) || rest[17] != ':' || !Digits(rest, 18, 2, &s) ||
-      rest.substr(20, 3) != "GMT") {
+      rest.size() != 24 || rest.substr(20) != " GMT") {
     return false;
   }
   for (unsigned m = 0; m < 12; ++m) {

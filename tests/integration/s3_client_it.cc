@@ -392,7 +392,7 @@ TEST_F(S3IT, MultipartUploadListPartsAndPartCopy) {
 
   auto done = client_->CompleteMultipartUpload({bucket_, "mp.bin", up->upload_id, parts, {}, {}});
   ASSERT_TRUE(done.ok()) << done.error().ToString();
-  EXPECT_NE(done->etag.find("-3"), std::string::npos);
+  EXPECT_NE(done->etag.find("-3"), std::string::npos) << done->etag;
   auto got = client_->GetObject({bucket_, "mp.bin"});
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->body == data);
@@ -445,7 +445,7 @@ TEST_F(S3IT, MultipartAbort) {
   EXPECT_TRUE(after->uploads.empty());
   auto parts = client_->ListParts({bucket_, "abort.bin", up->upload_id, {}, {}});
   ASSERT_FALSE(parts.ok());
-  EXPECT_EQ(parts.error().kind, "UploadNotFound");
+  EXPECT_EQ(parts.error().kind, "UploadNotFound") << parts.error().ToString();
   EXPECT_EQ(client_->HeadObject({bucket_, "abort.bin", {}, "", {}, {}}).error().kind,
             "ObjectNotFound");
 }

@@ -168,6 +168,7 @@ class Client {
     std::shared_ptr<http::BodySource> body_source;
     http::BodySink* sink = nullptr;
     bool bucket_level = false;  // a 404 without code means NoSuchBucket
+    bool upload_scoped = false;  // a 404 (any code) means the multipart upload is gone
   };
   // Sends `op` with retries; `done` gets the 2xx response or the mapped error.
   void Execute(Operation op, Callback<http::Response> done);
@@ -218,6 +219,9 @@ ObjectInfo ParseObjectInfo(const http::Response& response);
 // Validates SSE settings (SSE-C key must be 32 bytes; KMS key id printable).
 S3Status ValidateSse(const Sse& sse);
 std::string StripQuotes(std::string etag);
+// S3's ETag of a completed multipart upload ("md5-of-part-md5s-N", quoted), or "" when a
+// part's ETag is not a plain MD5 (encrypted uploads).
+std::string MultipartEtag(const std::vector<CompletedPart>& parts);
 
 }  // namespace s3fs::s3
 
