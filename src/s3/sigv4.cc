@@ -134,7 +134,10 @@ std::string Signer::SigningKey(const Credentials& creds, const std::string& date
                                const std::string& region, const std::string& service) const {
   std::string id = creds.access_key_id + "/" + date + "/" + region + "/" + service;
   std::lock_guard lock(mu_);
-  if (id == cache_id_ && !cache_key_.empty()) return std::string(cache_key_.reveal());
+  if (id == cache_id_ && !cache_key_.empty() &&
+      crypto::ConstantTimeEquals(cache_secret_.reveal(), creds.secret_access_key.reveal())) {
+    return std::string(cache_key_.reveal());
+  }
   std::string secret = "AWS4" + std::string(creds.secret_access_key.reveal());
   std::string k = crypto::HmacSha256(secret, date);
   SecureWipe(secret.data(), secret.size());
@@ -142,6 +145,7 @@ std::string Signer::SigningKey(const Credentials& creds, const std::string& date
   k = crypto::HmacSha256(k, service);
   k = crypto::HmacSha256(k, "aws4_request");
   cache_id_ = id;
+  cache_secret_ = creds.secret_access_key;
   cache_key_ = SecretString(k);
   return k;
 }

@@ -79,6 +79,7 @@ class Signer {
 
   mutable std::mutex mu_;
   mutable std::string cache_id_;  // access key + date + region + service
+  mutable SecretString cache_secret_;  // the secret cache_key_ was derived from
   mutable SecretString cache_key_;
 };
 
