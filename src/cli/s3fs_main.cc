@@ -1,1 +1,226 @@
-int main() { return 1; }
+// s3fs: mount an S3 bucket. Command line compatible with s3fs-fuse.
+//
+// Exit codes: 0 mounted (daemon) or cleanly unmounted (-f); 1 any failure, with one line on
+// stderr saying why and what to do.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli_config.h"
+#include "daemon.h"
+#include "s3fs/common/log.h"
+#include "s3fs/common/strings.h"
+#include "s3fs/fs/filesystem.h"
+#include "s3fs/fuse/fuse_adapter.h"
+#include "s3fs_options.h"
+#include "s3fs_version.h"
+
+namespace s3fs::cli {
+namespace {
+
+std::string CheckMountpoint(const std::string& path, bool nonempty) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return "mount point " + path + ": " + std::strerror(errno) +
+           (errno == ENOTCONN ? " (a previous s3fs died here: run fusermount3 -u " + path + ")"
+                              : "");
+  }
+  if (!S_ISDIR(st.st_mode)) return "mount point " + path + " is not a directory";
+  if (nonempty) return {};
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return "mount point " + path + ": " + std::strerror(errno);
+  bool empty = true;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(d);
+  if (!empty) return "mount point " + path + " is not empty (use -o nonempty to mount anyway)";
+  return {};
+}
+
+// One line for the errors a newcomer hits when the bucket is first touched.
+std::string DescribeAccessError(const s3::S3Error& e, const MountConfig& c) {
+  const std::string& k = e.kind;
+  if (k == "SignatureDoesNotMatch") {
+    return "credentials rejected by " + (c.conn.endpoint.empty() ? "S3" : c.conn.endpoint) +
+           ": the secret key is wrong (SignatureDoesNotMatch)";
+  }
+  if (k == "InvalidAccessKeyId") return "credentials rejected: unknown access key (InvalidAccessKeyId)";
+  if (k == "AccessDenied") return "access denied to bucket " + c.bucket + " (check its policy)";
+  if (k == "BucketNotFound") return "bucket " + c.bucket + " does not exist";
+  if (k == "RequestTimeTooSkewed") {
+    return "the server says this machine's clock is off (RequestTimeTooSkewed): fix the time";
+  }
+  if (k == "WrongRegion") {
+    return "bucket " + c.bucket + " is in another region" +
+           (e.region.empty() ? "" : ": use -o endpoint=" + e.region);
+  }
+  if (k == "ConnectionFailed" || k == "DnsResolutionFailed" || k == "Timeout" ||
+      k == "CircuitOpen") {
+    return "cannot reach the endpoint " +
+           (c.conn.endpoint.empty() ? std::string("https://s3.amazonaws.com") : c.conn.endpoint) +
+           " (" + e.message + ")";
+  }
+  if (k == "TlsError") return "TLS failure talking to the endpoint: " + e.message;
+  return e.ToString();
+}
+
+s3::S3Result<s3::Sse> ResolveSse(const std::string& spec) {
+  if (spec.empty()) return s3::Sse{};
+  if (spec == "1" || spec == "sse-s3" || spec == "AES256") return s3::Sse::S3();
+  if (spec == "kmsid" || spec == "k") return s3::Sse::Kms("");
+  if (str::StartsWith(spec, "kmsid:")) return s3::Sse::Kms(spec.substr(6));
+  if (str::StartsWith(spec, "k:")) return s3::Sse::Kms(spec.substr(2));
+  std::string file;
+  if (str::StartsWith(spec, "custom:")) file = spec.substr(7);
+  if (str::StartsWith(spec, "c:")) file = spec.substr(2);
+  if (file.empty()) {
+    return Fail(s3::ValidationError("ValidationError",
+                                    "use_sse= is 1, kmsid[:KEYID] or custom:KEYFILE"));
+  }
+  std::string content;
+  std::string error;
+  if (!ReadSmallFile(file, &content, &error)) {
+    return Fail(s3::ValidationError("ValidationError", "use_sse key file " + error));
+  }
+  // s3fs-fuse key files hold one base64 (or raw 32-byte) key per line; the first is used for
+  // writing.
+  std::string first = std::string(str::Trim(str::Split(content, '\n')[0]));
+  SecureWipe(content.data(), content.size());
+  std::string key = first;
+  if (first.size() != 32) {
+    return Fail(s3::ValidationError(
+        "ValidationError", "use_sse key file " + file + ": the first line must be a 32-byte key"));
+  }
+  SecureWipe(first.data(), first.size());
+  return s3::Sse::Customer(SecretString(std::move(key)));
+}
+
+fuse::FuseMount* g_mount = nullptr;
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = ParseMountArgs(args, ::getuid(), ::getgid());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "s3fs: %s\n", parsed.error().message.c_str());
+    return 1;
+  }
+  MountConfig c = std::move(parsed).value();
+  if (c.help) {
+    std::fputs(MountUsage().c_str(), stdout);
+    return 0;
+  }
+  if (c.version) {
+    std::printf("s3fs (s3fs C++) %s\n", S3FS_VERSION);
+    return 0;
+  }
+  log::Level level = log::Level::kWarn;
+  log::ParseLevel(c.log_level, &level);
+  log::SetLevel(level);
+  for (const auto& w : c.warnings) std::fprintf(stderr, "s3fs: warning: %s\n", w.c_str());
+  // Cheap local checks before forking, so their errors come straight back.
+  if (std::string why = CheckMountpoint(c.mountpoint, c.nonempty); !why.empty()) {
+    std::fprintf(stderr, "s3fs: %s\n", why.c_str());
+    return 1;
+  }
+  auto sse = ResolveSse(c.sse_spec);
+  if (!sse.ok()) {
+    std::fprintf(stderr, "s3fs: %s\n", sse.error().message.c_str());
+    return 1;
+  }
+  Daemon daemon = c.foreground ? Daemon::Foreground() : Daemon::Start();
+  // From here on we may be the daemonized child: report failures through `daemon`.
+  if (!c.logfile.empty()) {
+    std::string err;
+    if (!log::LogToFile(c.logfile, &err)) {
+      daemon.ReportFailure("cannot open logfile " + c.logfile + ": " + err);
+      return 1;
+    }
+  } else if (!c.foreground) {
+    log::LogToSyslog("s3fs");
+  }
+  // Probe the bucket with few retries, so a dead endpoint fails the mount quickly.
+  ConnectionSettings probe_conn = c.conn;
+  if (probe_conn.retries < 0) probe_conn.retries = 1;
+  probe_conn.connect_timeout_s = std::min<long>(probe_conn.connect_timeout_s, 5);
+  {
+    auto probe = MakeClient(probe_conn);
+    if (!probe.ok()) {
+      daemon.ReportFailure(probe.error().message);
+      return 1;
+    }
+    s3::ListObjectsV2Request req;
+    req.bucket = c.bucket;
+    req.prefix = c.prefix;
+    req.max_keys = 1;
+    auto r = probe->client->ListObjectsV2(req);
+    if (!r.ok()) {
+      daemon.ReportFailure(DescribeAccessError(r.error(), c));
+      return 1;
+    }
+  }
+  auto bundle = MakeClient(c.conn);
+  if (!bundle.ok()) {
+    daemon.ReportFailure(bundle.error().message);
+    return 1;
+  }
+  fs::S3ObjectStoreOptions so;
+  so.bucket = c.bucket;
+  so.multipart_threshold = c.multipart_size;
+  so.part_size = c.multipart_size;
+  so.parallel = c.parallel_count;
+  so.head_concurrency = c.head_concurrency;
+  if (sse->kind == s3::Sse::Kind::kCustomer) so.read_sse = *sse;
+  c.fs.write_defaults.sse = *sse;
+  auto store = fs::MakeS3ObjectStore(bundle->client.get(), so);
+  auto filesystem = fs::Filesystem::Create(c.fs, store, RealClock::Instance());
+  if (!filesystem.ok()) {
+    daemon.ReportFailure("cannot start the filesystem: " + std::string(std::strerror(filesystem.error())));
+    return 1;
+  }
+  fuse::MountOptions mo;
+  mo.mountpoint = c.mountpoint;
+  mo.options = c.fuse_options;
+  mo.debug = c.fuse_debug;
+  mo.single_thread = c.single_thread;
+  auto mount = fuse::FuseMount::Create(filesystem->get(), mo);
+  if (!mount.ok()) {
+    daemon.ReportFailure(mount.error());
+    return 1;
+  }
+  g_mount = mount->get();
+  (*mount)->InstallSignalHandlers();
+  std::signal(SIGPIPE, SIG_IGN);
+  S3FS_LOG_INFO("mounted s3://{}/{} on {}", c.bucket, c.prefix, c.mountpoint);
+  daemon.ReportReady();
+  auto run = (*mount)->Run();
+  NotifySystemdStopping();
+  // Upload anything still dirty before the mount goes away.
+  auto flushed = (*filesystem)->FlushAll();
+  mount->reset();
+  g_mount = nullptr;
+  if (!run.ok()) {
+    S3FS_LOG_ERROR("{}", run.error());
+    return 1;
+  }
+  if (!flushed.ok()) {
+    S3FS_LOG_ERROR("unmounted, but some data could not be uploaded (errno {})", flushed.error());
+    return 1;
+  }
+  S3FS_LOG_INFO("unmounted {}", c.mountpoint);
+  return 0;
+}
+
+}  // namespace
+}  // namespace s3fs::cli
+
+int main(int argc, char** argv) { return s3fs::cli::Main(argc, argv); }

@@ -1,1 +1,324 @@
-// (being written)
+#include "s3fs_options.h"
+
+#include <map>
+#include <set>
+
+#include "s3fs/common/strings.h"
+
+namespace s3fs::cli {
+
+namespace {
+
+// Options s3fs-fuse accepts that we accept and ignore (with a warning saying why).
+const std::map<std::string, std::string>& IgnoredOptions() {
+  static const std::map<std::string, std::string> kIgnored = {
+      {"use_rrs", "deprecated in s3fs-fuse; use storage_class=REDUCED_REDUNDANCY"},
+      {"nocopyapi", "copies always use CopyObject here"},
+      {"norenameapi", "renames always use CopyObject here"},
+      {"nomultipart", "multipart is used above multipart_size"},
+      {"notsup_compat_dir", "all directory forms are always understood"},
+      {"compat_dir", "all directory forms are always understood"},
+      {"listobjectsv2", "ListObjectsV2 is always used"},
+      {"sigv4", "Signature V4 is always used"},
+      {"complement_stat", "no effect"},
+      {"enable_content_md5", "no effect"},
+      {"noxmlns", "no effect"},
+      {"nodnscache", "libcurl's DNS cache is kept"},
+      {"nosscache", "no effect"},
+      {"instance_name", "no effect"},
+      {"cipher_suites", "the system's TLS defaults are used"},
+      {"max_background", "no effect"},
+      {"multireq_max", "requests are bounded by parallel_count and head_concurrency"},
+      {"singlepart_copy_limit", "copies switch to multipart above 5 GiB"},
+      {"multipart_copy_size", "multipart copies use 512 MiB parts"},
+      {"ensure_diskfree", "staging is bounded by the files being written"},
+      {"mime", "content types are kept as S3 reports them"},
+      {"kernel_cache", "no effect"},
+      {"big_writes", "always on with FUSE 3"},
+      {"noatime", "atime is never updated on read"},
+      {"relatime", "atime is never updated on read"},
+      {"atime", "atime is never updated on read"},
+      {"strictatime", "atime is never updated on read"},
+      {"auto_cache", "no effect"},
+      {"connect_timeout_ms", "no effect"},
+      {"update_parent_dir_stat", "no effect"},
+      {"stat_cache_interval_expire", "stat_cache_expire is used"},
+      {"max_stat_cache_size", "the attribute cache is bounded by the kernel's lookups"},
+      {"use_wtf8", "no effect"},
+      {"streamupload", "uploads stream already"},
+      {"fake_diskfree", "no effect"},
+      {"host", "use url="},
+      {"servicepath", "use url= with a path"},
+      {"default_acl", "objects get the bucket's default ACL"},
+      {"no_check_certificate", "use ssl_verify_hostname=0"},
+  };
+  return kIgnored;
+}
+
+// Mount/fstab words that carry no meaning for us.
+const std::set<std::string>& NoiseWords() {
+  static const std::set<std::string> kNoise = {
+      "_netdev", "auto", "noauto", "user", "users", "nouser", "nofail", "defaults", "rw",
+      "dev", "nodev", "suid", "nosuid", "exec", "noexec", "async", "owner", "comment"};
+  return kNoise;
+}
+
+bool ParseUint(const std::string& v, uint64_t* out) { return str::ParseUint64(v, out); }
+
+bool ParseOctal(const std::string& v, uint32_t* out) {
+  if (v.empty() || v.size() > 4) return false;
+  uint32_t r = 0;
+  for (char c : v) {
+    if (c < '0' || c > '7') return false;
+    r = r * 8 + static_cast<uint32_t>(c - '0');
+  }
+  *out = r;
+  return true;
+}
+
+}  // namespace
+
+std::string MountUsage() {
+  return R"(usage: s3fs BUCKET[:/PREFIX] MOUNTPOINT [-o option[,option]...] [-f] [-d] [-s]
+       s3fs MOUNTPOINT -o bucket=BUCKET [...]
+       mount -t fuse.s3fs BUCKET MOUNTPOINT -o ...
+
+Mounts an S3 bucket (or a prefix of it) as a filesystem; command line compatible with s3fs-fuse.
+
+Common options (-o):
+  passwd_file=FILE          credentials ACCESS:SECRET or BUCKET:ACCESS:SECRET (mode 600)
+  url=URL                   endpoint (default https://s3.amazonaws.com)
+  endpoint=REGION           signing region (s3fs-fuse's name; also region=REGION)
+  use_path_request_style    path-style requests (most S3-compatible servers)
+  allow_other, allow_root   let other users access the mount
+  uid=N, gid=N, umask=OOO   owner and permission mask shown for every file
+  mp_umask=OOO              permission mask of the mount point
+  ro                        read-only mount
+  nonempty                  allow mounting over a non-empty directory
+  use_cache=DIR             directory for staging written data (default /tmp)
+  stat_cache_expire=SEC     attribute cache lifetime (default 60)
+  enable_noobj_cache        cache "does not exist" answers (default on)
+  multipart_size=MB         multipart part size (default 16)
+  parallel_count=N          parts in flight per file (default 8)
+  use_sse[=1|kmsid[:KEYID]|custom:KEYFILE]   server-side encryption for new objects
+  storage_class=CLASS       storage class for new objects
+  retries=N                 retries per request (default: per error class, see docs)
+  connect_timeout=SEC, readwrite_timeout=SEC
+  requester_pays            send x-amz-request-payer
+  public_bucket=1           anonymous access
+  ssl_verify_hostname=0     do not verify TLS certificates (unsafe)
+  dbglevel=LEVEL            crit|err|warn|info|debug
+  logfile=FILE              log to FILE instead of syslog
+  curldbg                   log HTTP headers (secrets redacted)
+  list_attrs_only           take attributes from listings alone (no HEAD per file)
+  head_concurrency=N        HEADs in flight when listing (default 64)
+
+  -f  stay in the foreground     -d  debug log to stderr (-d -d: FUSE tracing)
+  -s  single-threaded            -h, --help      --version
+
+See docs/configuration.md for every option and its s3fs-fuse counterpart.
+)";
+}
+
+Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& argv,
+                                               uint32_t default_uid, uint32_t default_gid) {
+  MountConfig c;
+  c.fs.uid = default_uid;
+  c.fs.gid = default_gid;
+  std::vector<std::string> positional;
+  std::vector<std::string> opts;
+  auto fail = [](std::string m) { return Result<MountConfig, ParseError>(Fail(ParseError{std::move(m)})); };
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "-h" || a == "--help") {
+      c.help = true;
+    } else if (a == "--version" || a == "-V") {
+      c.version = true;
+    } else if (a == "-f") {
+      c.foreground = true;
+    } else if (a == "-d" || a == "--debug") {
+      if (c.debug) c.fuse_debug = true;
+      c.debug = true;
+      c.foreground = true;
+      c.log_level = "debug";
+    } else if (a == "-s") {
+      c.single_thread = true;
+    } else if (a == "-o") {
+      if (i + 1 >= argv.size()) return fail("-o needs a value");
+      for (auto& o : str::Split(argv[++i], ',')) {
+        if (!o.empty()) opts.push_back(o);
+      }
+    } else if (str::StartsWith(a, "-o") && a.size() > 2) {
+      for (auto& o : str::Split(a.substr(2), ',')) {
+        if (!o.empty()) opts.push_back(o);
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      return fail("unknown command-line option '" + a + "'");
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (c.help || c.version) return c;
+
+  std::string bucket_opt;
+  for (const std::string& raw : opts) {
+    size_t eq = raw.find('=');
+    std::string name = raw.substr(0, eq);
+    bool has_value = eq != std::string::npos;
+    std::string value = has_value ? raw.substr(eq + 1) : "";
+    auto need_value = [&]() -> bool { return has_value && !value.empty(); };
+    uint64_t n = 0;
+    if (NoiseWords().count(name) || str::StartsWith(name, "x-systemd.") ||
+        str::StartsWith(name, "x-gvfs")) {
+      continue;
+    }
+    if (auto it = IgnoredOptions().find(name); it != IgnoredOptions().end()) {
+      c.warnings.push_back("option " + name + " is accepted and ignored: " + it->second);
+      continue;
+    }
+    if (name == "bucket") {
+      if (!need_value()) return fail("bucket= needs a value");
+      bucket_opt = value;
+    } else if (name == "passwd_file") {
+      if (!need_value()) return fail("passwd_file= needs a path");
+      c.conn.passwd_file = value;
+    } else if (name == "url") {
+      if (!need_value()) return fail("url= needs a value");
+      c.conn.endpoint = value;
+    } else if (name == "endpoint" || name == "region") {
+      if (!need_value()) return fail(name + "= needs a region name");
+      c.conn.region = value;
+    } else if (name == "use_path_request_style") {
+      c.conn.path_style = true;
+    } else if (name == "allow_other" || name == "allow_root" || name == "default_permissions") {
+      c.fuse_options.push_back(name);
+    } else if (name == "ro") {
+      c.fs.read_only = true;
+      c.fuse_options.push_back("ro");
+    } else if (name == "uid" || name == "gid") {
+      if (!ParseUint(value, &n) || n > UINT32_MAX) return fail(name + "= needs a number");
+      if (name == "uid") {
+        c.fs.force_uid = static_cast<uint32_t>(n);
+        c.fs.uid = static_cast<uint32_t>(n);
+      } else {
+        c.fs.force_gid = static_cast<uint32_t>(n);
+        c.fs.gid = static_cast<uint32_t>(n);
+      }
+    } else if (name == "umask" || name == "mp_umask") {
+      uint32_t m = 0;
+      if (!ParseOctal(value, &m)) return fail(name + "= needs an octal mask like 022");
+      if (name == "umask") c.fs.umask = m;
+      else c.fs.mp_umask = m;
+    } else if (name == "nonempty") {
+      c.nonempty = true;
+    } else if (name == "use_cache") {
+      if (!value.empty()) c.fs.staging_dir = value;
+    } else if (name == "del_cache" || name == "check_cache_dir_exist") {
+      // Staged data is in unnamed files: nothing persists to delete or check.
+    } else if (name == "stat_cache_expire") {
+      if (!ParseUint(value, &n)) return fail("stat_cache_expire= needs seconds");
+      c.fs.stat_ttl = std::chrono::seconds(n);
+    } else if (name == "enable_noobj_cache") {
+      c.fs.negative_cache = true;
+    } else if (name == "disable_noobj_cache") {
+      c.fs.negative_cache = false;
+    } else if (name == "multipart_size") {
+      if (!ParseUint(value, &n) || n < 5 || n > 5120) {
+        return fail("multipart_size= is in MB, 5 to 5120");
+      }
+      c.multipart_size = n << 20;
+    } else if (name == "parallel_count") {
+      if (!ParseUint(value, &n) || n < 1 || n > 256) return fail("parallel_count= is 1 to 256");
+      c.parallel_count = static_cast<int>(n);
+    } else if (name == "max_dirty_data") {
+      if (!ParseUint(value, &n)) return fail("max_dirty_data= needs MB");
+      c.warnings.push_back(
+          "max_dirty_data: dirty data is staged on disk until close; this limit is not enforced");
+    } else if (name == "use_sse") {
+      c.sse_spec = has_value ? value : "1";
+    } else if (name == "storage_class") {
+      if (!need_value()) return fail("storage_class= needs a class name");
+      c.fs.write_defaults.storage_class = value;
+    } else if (name == "use_xattr") {
+      // user.* xattrs are always stored in s3fs-fuse's x-amz-meta-xattr format.
+    } else if (name == "retries") {
+      if (!ParseUint(value, &n) || n > 100) return fail("retries= is 0 to 100");
+      c.conn.retries = static_cast<int>(n);
+    } else if (name == "connect_timeout") {
+      if (!ParseUint(value, &n) || n < 1) return fail("connect_timeout= needs seconds");
+      c.conn.connect_timeout_s = static_cast<long>(n);
+    } else if (name == "readwrite_timeout") {
+      if (!ParseUint(value, &n) || n < 1) return fail("readwrite_timeout= needs seconds");
+      c.conn.readwrite_timeout_s = static_cast<long>(n);
+    } else if (name == "requester_pays") {
+      c.conn.requester_pays = true;
+    } else if (name == "iam_role" || name == "ibm_iam_auth" || name == "ecs" ||
+               name == "imdsv1only") {
+      return fail(name + " is not supported yet: give credentials with passwd_file=, the "
+                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment or profile=");
+    } else if (name == "profile") {
+      if (!need_value()) return fail("profile= needs a name");
+      c.conn.profile = value;
+    } else if (name == "public_bucket") {
+      c.conn.anonymous = value.empty() || value == "1";
+    } else if (name == "ssl_verify_hostname") {
+      c.conn.verify_tls = value != "0";
+    } else if (name == "ca_file" || name == "cafile") {
+      c.conn.ca_file = value;
+    } else if (name == "dbglevel") {
+      static const std::set<std::string> kLevels = {"crit", "critical", "err", "error", "warn",
+                                                    "warning", "info", "debug", "dbg", "trace"};
+      if (!kLevels.count(value)) return fail("dbglevel= is crit, err, warn, info or debug");
+      c.log_level = value;
+    } else if (name == "logfile") {
+      if (!need_value()) return fail("logfile= needs a path");
+      c.logfile = value;
+    } else if (name == "curldbg") {
+      c.conn.curl_debug = true;
+    } else if (name == "list_attrs_only") {
+      c.fs.list_attrs_only = true;
+    } else if (name == "head_concurrency") {
+      if (!ParseUint(value, &n) || n < 1 || n > 1024) return fail("head_concurrency= is 1 to 1024");
+      c.head_concurrency = static_cast<int>(n);
+    } else if (name == "fsname" || name == "subtype" || name == "max_read" ||
+               name == "blkdev" || name == "blksize") {
+      c.fuse_options.push_back(raw);
+    } else if (name == "sync") {
+      c.warnings.push_back("sync: every close() is already durable in S3");
+    } else {
+      return fail("unknown option '" + name + "' (see s3fs --help)");
+    }
+  }
+
+  std::string bucket_arg;
+  if (!bucket_opt.empty()) {
+    if (positional.size() != 1) return fail("with -o bucket=, give only the mount point");
+    bucket_arg = bucket_opt;
+    c.mountpoint = positional[0];
+  } else {
+    if (positional.size() < 2) return fail("missing BUCKET and/or MOUNTPOINT (see s3fs --help)");
+    if (positional.size() > 2) return fail("unexpected argument '" + positional[2] + "'");
+    bucket_arg = positional[0];
+    c.mountpoint = positional[1];
+  }
+  size_t colon = bucket_arg.find(':');
+  c.bucket = bucket_arg.substr(0, colon);
+  if (colon != std::string::npos) {
+    std::string p = bucket_arg.substr(colon + 1);
+    while (!p.empty() && p.front() == '/') p.erase(0, 1);
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    if (!p.empty()) c.prefix = p + "/";
+  }
+  if (c.bucket.empty()) return fail("empty bucket name");
+  c.fs.prefix = c.prefix;
+  c.conn.bucket = c.bucket;
+  bool has_fsname = false;
+  for (const auto& o : c.fuse_options) has_fsname = has_fsname || str::StartsWith(o, "fsname=");
+  if (!has_fsname) c.fuse_options.push_back("fsname=s3fs:" + c.bucket);
+  c.fuse_options.push_back("subtype=s3fs");
+  // The kernel checks permissions against the modes we show (as for any local filesystem).
+  c.fuse_options.push_back("default_permissions");
+  return c;
+}
+
+}  // namespace s3fs::cli

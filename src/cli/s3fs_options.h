@@ -1,0 +1,50 @@
+// The s3fs-fuse compatible command line: `s3fs BUCKET[:/PREFIX] MOUNTPOINT [-o opt[,opt...]]...`
+// parsed into the settings of each layer. Pure: reads nothing but argv (credentials and files
+// are resolved later by the caller).
+#ifndef S3FS_CLI_S3FS_OPTIONS_H_
+#define S3FS_CLI_S3FS_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "cli_config.h"
+#include "s3fs/fs/filesystem.h"
+
+namespace s3fs::cli {
+
+struct MountConfig {
+  std::string bucket;
+  std::string prefix;  // "" or "dir/sub/"
+  std::string mountpoint;
+  ConnectionSettings conn;
+  fs::Options fs;
+  std::vector<std::string> fuse_options;  // for the kernel: allow_other, ro, fsname=...
+  bool foreground = false;
+  bool debug = false;        // -d: debug log to stderr
+  bool fuse_debug = false;   // -d -d: libfuse tracing too
+  bool single_thread = false;
+  bool nonempty = false;
+  std::string log_level = "warn";
+  std::string logfile;
+  uint64_t multipart_size = 16ULL << 20;
+  int parallel_count = 8;
+  int head_concurrency = 64;
+  std::string sse_spec;         // use_sse value, resolved by the caller (key files)
+  bool help = false;
+  bool version = false;
+  std::vector<std::string> warnings;  // deprecated/ignored options, printed by the caller
+};
+
+struct ParseError {
+  std::string message;  // one line, names the offending argument
+};
+
+Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& argv,
+                                               uint32_t default_uid, uint32_t default_gid);
+
+// Usage text for --help.
+std::string MountUsage();
+
+}  // namespace s3fs::cli
+
+#endif  // S3FS_CLI_S3FS_OPTIONS_H_
