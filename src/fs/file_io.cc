@@ -256,6 +256,7 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
   }
   if (offset >= file_size) return size_t{0};
   size = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
+  std::lock_guard read_lock(h->read_mu);
   // Served from the read-ahead buffer?
   if (offset >= h->buf_offset && offset + size <= h->buf_offset + h->buf.size()) {
     out->assign(h->buf, offset - h->buf_offset, size);
@@ -311,7 +312,10 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   state->size = std::max<uint64_t>(state->size, offset + size);
   state->dirty = true;
   h->wrote = true;
-  h->buf.clear();
+  {
+    std::lock_guard read_lock(h->read_mu);
+    h->buf.clear();
+  }
   std::lock_guard lock(mu_);
   h->node->stored.mtime = h->node->stored.ctime = Now();
   FillAttrLocked(*h->node);

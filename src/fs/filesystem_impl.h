@@ -59,6 +59,9 @@ struct Node {
 };
 
 struct Handle {
+  // Serialises reads of this handle: the kernel issues reads of one file concurrently
+  // (async read-ahead), and they share the read-ahead buffer below.
+  std::mutex read_mu;
   std::shared_ptr<Node> node;
   int flags = 0;
   std::string etag;  // version pinned for reads

@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstring>
+#include <thread>
+
 #include "s3fs/fs/layout.h"
 #include "tests/fakes/fake_object_store.h"
 
@@ -360,6 +364,34 @@ TEST_F(FsTest, ReaderPinnedToVersion) {
   auto r = fs_->Read(f, *fh, 2 << 20, 4096, &out);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), EIO);
+  ASSERT_TRUE(fs_->Release(f, *fh).ok());
+}
+
+TEST_F(FsTest, ConcurrentReadsOfOneHandleReturnTheRightBytes) {
+  // The kernel reads one file from several threads at once (async read-ahead).
+  std::string data(24 << 20, '\0');
+  for (size_t i = 0; i < data.size(); i += 4) {
+    uint32_t v = static_cast<uint32_t>(i);
+    std::memcpy(&data[i], &v, 4);
+  }
+  store_->Seed("pattern", data);
+  Ino f = LookupIno(kRootIno, "pattern");
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&, t] {
+      std::string out;
+      for (uint64_t off = static_cast<uint64_t>(t) * (128 << 10); off < data.size();
+           off += 8 * (128 << 10)) {
+        auto n = fs_->Read(f, *fh, off, 128 << 10, &out);
+        if (!n.ok() || out != data.substr(off, 128 << 10)) bad++;
+      }
+    });
+  }
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(bad.load(), 0);
   ASSERT_TRUE(fs_->Release(f, *fh).ok());
 }
 
