@@ -143,13 +143,17 @@ S3Status Client::ValidateBucket(const std::string& bucket) const {
 
 std::string Client::PayloadHash(const Operation& op, bool* ok) const {
   *ok = true;
-  bool sign = config_.payload_signing == ClientConfig::PayloadSigning::kAlways ||
-              (config_.payload_signing == ClientConfig::PayloadSigning::kAuto &&
-               scheme_ == "http");
-  if (op.body) return sign || op.body->size() <= 65536 ? crypto::Sha256Hex(*op.body)
-                                                       : std::string(kUnsignedPayload);
+  constexpr size_t kSignedBodyLimit = 64 << 10;
+  bool sign_all = config_.payload_signing == ClientConfig::PayloadSigning::kAlways;
+  bool sign_none = config_.payload_signing == ClientConfig::PayloadSigning::kUnsigned;
+  if (op.body) {
+    if (sign_none || (!sign_all && op.body->size() > kSignedBodyLimit)) {
+      return std::string(kUnsignedPayload);
+    }
+    return crypto::Sha256Hex(*op.body);
+  }
   if (op.body_source) {
-    if (!sign) return std::string(kUnsignedPayload);
+    if (!sign_all) return std::string(kUnsignedPayload);
     crypto::Hasher h(crypto::Hasher::Algo::kSha256);
     std::string buf(1 << 16, '\0');
     while (true) {

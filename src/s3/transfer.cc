@@ -126,14 +126,16 @@ S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
   uint64_t bytes_done = 0;
   InFlight inflight(options.concurrency);
   for (uint32_t i = 0; i < parts; ++i) {
-    if (!inflight.Acquire()) break;
+    // Read the next part before waiting for a free slot, so reading the source overlaps the
+    // uploads in flight.
     uint64_t offset = static_cast<uint64_t>(i) * part_size;
     size_t len = static_cast<size_t>(std::min(part_size, size - offset));
     auto body = std::make_shared<std::string>();
     if (!source.ReadAt(offset, len, body.get())) {
-      inflight.Release(ReadFailure(offset));
+      inflight.Fail(ReadFailure(offset));
       break;
     }
+    if (!inflight.Acquire()) break;
     UploadPartRequest up;
     up.bucket = req.bucket;
     up.key = req.key;

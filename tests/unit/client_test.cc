@@ -64,7 +64,7 @@ TEST_F(ClientTest, PutObjectWireFormat) {
   EXPECT_EQ(sent.headers.Get("x-amz-storage-class"), "STANDARD_IA");
   EXPECT_EQ(sent.headers.Get("x-amz-tagging"), "k=v");
   EXPECT_EQ(sent.headers.Get("Content-MD5"), crypto::Base64Encode(crypto::Md5("hello")));
-  // Over http the payload is signed.
+  // Small bodies are hashed into the signature.
   EXPECT_EQ(sent.headers.Get("x-amz-content-sha256"), crypto::Sha256Hex("hello"));
   auto auth = sent.headers.Get("Authorization");
   ASSERT_TRUE(auth.has_value());
@@ -105,7 +105,7 @@ TEST_F(ClientTest, VirtualHostedAddressingOnAws) {
   Make(ClientConfig::Addressing::kAuto, "https://s3.eu-west-1.amazonaws.com");
   ASSERT_TRUE(client_->HeadObject({"my-bucket", "k", {}, "", {}, {}}).ok());
   EXPECT_EQ(transport_->last().url, "https://my-bucket.s3.eu-west-1.amazonaws.com/k");
-  // Over https, large bodies go unsigned; small ones are hashed.
+  // Large bodies go unsigned (no SHA-256 pass over the data on either side).
   PutObjectRequest req;
   req.bucket = "my-bucket";
   req.key = "big";
