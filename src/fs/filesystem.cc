@@ -106,7 +106,7 @@ void FilesystemImpl::FillAttrLocked(Node& n) {
   } else if (!n.is_dir) {
     a.size = n.meta.size;
   } else {
-    a.size = 4096;
+    a.size = 0;  // as s3fs-fuse shows directories
   }
   struct timespec lm = ToTimespec(n.meta.last_modified);
   if (n.meta.last_modified.time_since_epoch().count() == 0) lm = Now();
