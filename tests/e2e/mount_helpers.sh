@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The ways ops mount a bucket: `mount -t fuse.s3fs` (through mount.fuse3, which runs `s3fs`
+# from PATH), an /etc/fstab line followed by `mount MNT`, `umount`, a read-only mount, and a
+# BUCKET:/prefix mount.
+source "$(dirname "$0")/lib.sh"
+B=$(make_bucket helpers)
+M=$E2E_TMP/mnt
+mkdir -p "$M"
+# mount.fuse3 looks the helper up as `s3fs` in PATH: put ours first.
+BIN=$E2E_TMP/bin
+mkdir -p "$BIN"
+ln -s "$S3FS_BIN" "$BIN/s3fs"
+export PATH=$BIN:$PATH
+OPTS="url=$S3FS_TEST_ENDPOINT,use_path_request_style,passwd_file=$PASSWD"
+MOUNTS+=("$M")
+
+check "mount -t fuse.s3fs" "mount -t fuse.s3fs $B $M -o $OPTS && mountpoint -q $M && echo one > $M/one && test \"\$(cat $M/one)\" = one"
+check "umount" "umount $M && ! mountpoint -q $M"
+
+FSTAB_BACKUP=$E2E_TMP/fstab.orig
+cp /etc/fstab "$FSTAB_BACKUP"
+restore_fstab() { cp "$FSTAB_BACKUP" /etc/fstab; }
+trap 'restore_fstab; cleanup' EXIT
+echo "$B $M fuse.s3fs _netdev,allow_other,$OPTS 0 0" >> /etc/fstab
+check "fstab line + mount MNT" "mount $M && mountpoint -q $M && test \"\$(cat $M/one)\" = one"
+check "allow_other shows in the mount options" "grep \" $M \" /proc/mounts | grep -q allow_other"
+check "umount of the fstab mount" "umount $M && ! mountpoint -q $M"
+restore_fstab
+
+check "read-only mount refuses writes" \
+  "$S3FS_BIN $B $M -o $OPTS,ro && test \"\$(cat $M/one)\" = one && ! (echo x > $M/ro-write) 2>/dev/null && umount $M"
+check "prepare a prefix" "$S3CTL_CMD put /etc/hostname s3://$B/sub/dir/inside.txt >/dev/null"
+check "BUCKET:/prefix mounts only the prefix" \
+  "$S3FS_BIN $B:/sub/dir $M -o $OPTS && test -f $M/inside.txt && ! test -e $M/one && echo p > $M/new && umount $M && $S3CTL_CMD head s3://$B/sub/dir/new >/dev/null"
+check "SIGTERM unmounts cleanly after uploading" \
+  "$S3FS_BIN $B $M -o $OPTS && for p in \$(pgrep -x s3fs); do tr '\\0' ' ' < /proc/\$p/cmdline | grep -q ' $M ' && pid=\$p; done; echo t > $M/term && kill -TERM \$pid && for i in \$(seq 50); do mountpoint -q $M || break; sleep 0.2; done; ! mountpoint -q $M && $S3CTL_CMD head s3://$B/term >/dev/null"
+finish
