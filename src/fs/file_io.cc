@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 
 #include "filesystem_impl.h"
 #include "s3fs/common/log.h"
@@ -263,6 +264,55 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
     h->next_offset = offset + size;
     return size;
   }
+  bool sequential = offset == h->next_offset;
+  h->streak = sequential ? h->streak + 1 : 0;
+  const uint64_t part = o_.read_part_size;
+  bool streaming = !h->chunks.empty() && offset >= h->chunk_base;
+  if (!streaming && h->streak >= 4 && file_size - offset > 2 * part && o_.read_parts_ahead > 0) {
+    streaming = true;  // switch: chunks start where the reader is, nothing is fetched twice
+    h->chunk_base = offset;
+  }
+  if (streaming) {
+    // A sequential reader: keep read_parts_ahead ranged GETs in flight ahead of it.
+    const uint64_t base = h->chunk_base;
+    uint64_t first = (offset - base) / part;
+    uint64_t last = (offset + size - 1 - base) / part;
+    uint64_t chunks = (file_size - base + part - 1) / part;
+    uint64_t end = std::min<uint64_t>(chunks, first + static_cast<uint64_t>(o_.read_parts_ahead));
+    end = std::max(end, last + 1);
+    for (auto it = h->chunks.begin(); it != h->chunks.end() && it->first < first;) {
+      it = h->chunks.erase(it);
+    }
+    for (uint64_t c = first; c < end; ++c) {
+      if (h->chunks.count(c)) continue;
+      uint64_t off = base + c * part;
+      uint64_t len = std::min<uint64_t>(part, file_size - off);
+      h->chunks[c] = std::async(std::launch::async, [store = store_, key, off, len,
+                                                     etag = h->etag] {
+                       return store->Read(key, off, len, etag);
+                     }).share();
+    }
+    out->clear();
+    out->reserve(size);
+    for (uint64_t c = first; c <= last; ++c) {
+      const auto& r = h->chunks[c].get();
+      if (!r.ok()) {
+        s3::S3Error e = r.error();
+        h->chunks.erase(c);
+        if (e.kind == "PreconditionFailed") {
+          S3FS_LOG_WARN("{} changed in S3 while open for reading: EIO rather than mixed data", key);
+        }
+        return Fail(ToErrno(e) == ENOENT ? EIO : ToErrno(e));
+      }
+      uint64_t cstart = base + c * part;
+      uint64_t from = std::max(offset, cstart) - cstart;
+      uint64_t to = std::min<uint64_t>(offset + size, cstart + r->size()) - cstart;
+      if (to > from) out->append(*r, from, to - from);
+    }
+    h->next_offset = offset + out->size();
+    return out->size();
+  }
+  h->chunks.clear();
   // Sequential reads double the window up to the cap; anything else starts small again.
   if (offset == h->next_offset && offset != 0) {
     h->window = std::min<uint64_t>(h->window * 2, o_.read_chunk_max);

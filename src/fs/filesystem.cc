@@ -916,7 +916,31 @@ FsResult<uint64_t> FilesystemImpl::OpenDir(Ino ino) {
   auto n = GetNode(ino);
   if (!n) return Fail(ENOENT);
   if (!n->is_dir) return Fail(ENOTDIR);
-  S3FS_ASSIGN_OR_RETURN(auto entries, ListDirectory(n));
+  std::vector<DirEntry> entries;
+  {
+    // A listing fetched within the attribute TTL (or a directory this mount created) is
+    // served locally, with the attributes of the inodes it names.
+    std::lock_guard lock(mu_);
+    if (n->listing && clock_->Monotonic() < n->listing->expires) {
+      FillAttrLocked(*n);
+      entries.push_back(DirEntry{".", n->attr});
+      entries.push_back(DirEntry{"..", n->attr});
+      for (const auto& [name, child] : n->listing->children) {
+        std::string path = n->path.empty() ? name : n->path + "/" + name;
+        auto it = by_path_.find(path);
+        if (it == by_path_.end()) {
+          entries.clear();  // an inode was evicted: list again
+          break;
+        }
+        auto& c = nodes_[it->second];
+        FillAttrLocked(*c);
+        entries.push_back(DirEntry{name, c->attr});
+      }
+    }
+  }
+  if (entries.empty()) {
+    S3FS_ASSIGN_OR_RETURN(entries, ListDirectory(n));
+  }
   auto h = std::make_shared<DirHandle>();
   h->entries = std::move(entries);
   std::lock_guard lock(mu_);

@@ -8,6 +8,7 @@
 #define S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 
 #include <map>
+#include <future>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -71,6 +72,10 @@ struct Handle {
   uint64_t next_offset = 0;
   uint64_t window = 0;
   bool wrote = false;
+  // Streaming read-ahead: chunk index -> ranged GET in flight or done (parallel GETs).
+  std::map<uint64_t, std::shared_future<S3Result<std::string>>> chunks;
+  uint64_t streak = 0;      // consecutive sequential buffer misses
+  uint64_t chunk_base = 0;  // file offset of chunk 0 (where streaming started)
 };
 
 struct DirHandle {

@@ -103,6 +103,10 @@ struct Options {
   std::string staging_dir = "/tmp";
   uint64_t read_chunk_min = 1ULL << 20;   // first read-ahead window
   uint64_t read_chunk_max = 16ULL << 20;  // read-ahead window cap
+  // Sequential readers switch to parallel ranged GETs of read_part_size, read_parts_ahead in
+  // flight (memory per reading handle: about their product).
+  uint64_t read_part_size = 8ULL << 20;
+  int read_parts_ahead = 4;
   WriteAttrs write_defaults;              // storage class, SSE for new objects
   bool allow_hard_links_error_eperm = true;  // EPERM (s3fs) rather than ENOTSUP
 };
