@@ -13,9 +13,8 @@ class LatencyRecorder {
  public:
   void Start() { t0_ = std::chrono::steady_clock::now(); }
   void Stop() {
-    samples_.push_back(std::chrono::duration<double, std::micro>(
-                           std::chrono::steady_clock::now() - t0_)
-                           .count());
+    samples_.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0_).count());
   }
   void Report(benchmark::State& state) {
     if (samples_.empty()) return;

@@ -43,9 +43,9 @@ using Clock = std::chrono::steady_clock;
 struct Settings {
   int port = 9000;
   int latency_ms = 20;
-  double conn_mbps = 90;    // MB/s per connection (0 = unlimited)
-  double global_mbps = 0;   // MB/s for all connections together (0 = unlimited)
-  double max_rps = 0;       // requests per second before SlowDown (0 = unlimited)
+  double conn_mbps = 90;   // MB/s per connection (0 = unlimited)
+  double global_mbps = 0;  // MB/s for all connections together (0 = unlimited)
+  double max_rps = 0;      // requests per second before SlowDown (0 = unlimited)
   double p503 = 0, p500 = 0, preset = 0, pstall = 0, ptrunc = 0;
   int stall_ms = 5000;
   uint64_t seed = 42;
@@ -113,11 +113,20 @@ std::string XmlEscape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -222,9 +231,9 @@ bool OverRate() {
   std::lock_guard l(g_rate_mu);
   auto now = Clock::now();
   auto cutoff = now - std::chrono::seconds(1);
-  g_recent.erase(std::remove_if(g_recent.begin(), g_recent.end(),
-                                [&](auto t) { return t < cutoff; }),
-                 g_recent.end());
+  g_recent.erase(
+      std::remove_if(g_recent.begin(), g_recent.end(), [&](auto t) { return t < cutoff; }),
+      g_recent.end());
   if (g_recent.size() >= static_cast<size_t>(rps)) return true;
   g_recent.push_back(now);
   return false;
@@ -285,7 +294,7 @@ struct Conn {
 
 struct Request {
   std::string method, path, query_raw;
-  std::map<std::string, std::string> query;  // decoded
+  std::map<std::string, std::string> query;    // decoded
   std::map<std::string, std::string> headers;  // lower-case
   std::string body;
   std::string bucket, key;
@@ -311,7 +320,8 @@ Response Error(int status, const std::string& code, const std::string& msg, cons
   Response r;
   r.op = op;
   r.Text(status, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code +
-                     "</Code><Message>" + XmlEscape(msg) + "</Message><RequestId>sim</RequestId>"
+                     "</Code><Message>" + XmlEscape(msg) +
+                     "</Message><RequestId>sim</RequestId>"
                      "</Error>");
   return r;
 }
@@ -340,7 +350,8 @@ std::string ListV2orV1(const Request& q, std::map<std::string, Object>& objs, bo
   max = std::min<size_t>(max, 1000);
   bool url = q.query.count("encoding-type") && q.query.at("encoding-type") == "url";
   std::string start = v2 ? (q.query.count("continuation-token") ? q.query.at("continuation-token")
-                            : q.query.count("start-after") ? q.query.at("start-after") : "")
+                            : q.query.count("start-after")      ? q.query.at("start-after")
+                                                                : "")
                          : (q.query.count("marker") ? q.query.at("marker") : "");
   auto enc = [&](const std::string& s) { return url ? UrlEncode(s) : XmlEscape(s); };
   std::string contents, prefixes, last;
@@ -384,10 +395,11 @@ std::string ListV2orV1(const Request& q, std::map<std::string, Object>& objs, bo
     last = k;
     ++n;
   }
-  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
-                  q.bucket + "</Name><Prefix>" + enc(prefix) + "</Prefix><MaxKeys>" +
-                  std::to_string(max) + "</MaxKeys><IsTruncated>" +
-                  (truncated ? "true" : "false") + "</IsTruncated>";
+  std::string x =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
+      q.bucket + "</Name><Prefix>" + enc(prefix) + "</Prefix><MaxKeys>" + std::to_string(max) +
+      "</MaxKeys><IsTruncated>" + (truncated ? "true" : "false") + "</IsTruncated>";
   if (!delim.empty()) x += "<Delimiter>" + enc(delim) + "</Delimiter>";
   if (url) x += "<EncodingType>url</EncodingType>";
   if (v2) {
@@ -404,7 +416,8 @@ void ApplyWriteHeaders(const Request& q, Object* o) {
     if (k.rfind("x-amz-meta-", 0) == 0) o->meta[k] = v;
   }
   if (q.headers.count("content-type")) o->content_type = q.headers.at("content-type");
-  if (q.headers.count("x-amz-storage-class")) o->storage_class = q.headers.at("x-amz-storage-class");
+  if (q.headers.count("x-amz-storage-class"))
+    o->storage_class = q.headers.at("x-amz-storage-class");
   if (q.headers.count("x-amz-tagging")) {
     std::string t = q.headers.at("x-amz-tagging");
     size_t pos = 0;
@@ -412,7 +425,9 @@ void ApplyWriteHeaders(const Request& q, Object* o) {
       size_t amp = t.find('&', pos);
       std::string kv = t.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
       size_t eq = kv.find('=');
-      if (!kv.empty()) o->tags[UrlDecode(kv.substr(0, eq), true)] = eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1), true);
+      if (!kv.empty())
+        o->tags[UrlDecode(kv.substr(0, eq), true)] =
+            eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1), true);
       if (amp == std::string::npos) break;
       pos = amp + 1;
     }
@@ -445,7 +460,10 @@ Response Handle(Request& q) {
   auto now = std::time(nullptr);
   const std::string& m = q.method;
   if (q.bucket.empty()) {
-    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListAllMyBucketsResult><Owner><ID>sim</ID><DisplayName>sim</DisplayName></Owner><Buckets>";
+    std::string x =
+        "<?xml version=\"1.0\" "
+        "encoding=\"UTF-8\"?><ListAllMyBucketsResult><Owner><ID>sim</ID><DisplayName>sim</"
+        "DisplayName></Owner><Buckets>";
     for (const auto& [b, _] : g_store.buckets) {
       x += "<Bucket><Name>" + b + "</Name><CreationDate>" + Iso(now) + "</CreationDate></Bucket>";
     }
@@ -481,15 +499,21 @@ Response Handle(Request& q) {
     }
     if (m == "GET" && q.query.count("location")) {
       r.op = "GetBucketLocation";
-      r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></LocationConstraint>");
+      r.Text(200,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><LocationConstraint "
+             "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></LocationConstraint>");
       return r;
     }
     if (m == "GET" && q.query.count("uploads")) {
-      std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListMultipartUploadsResult><Bucket>" + q.bucket + "</Bucket><IsTruncated>false</IsTruncated>";
+      std::string x =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListMultipartUploadsResult><Bucket>" +
+          q.bucket + "</Bucket><IsTruncated>false</IsTruncated>";
       std::string pfx = q.query.count("prefix") ? q.query.at("prefix") : "";
       for (const auto& [id, u] : g_store.uploads) {
         if (u.bucket != q.bucket || u.key.compare(0, pfx.size(), pfx) != 0) continue;
-        x += "<Upload><Key>" + XmlEscape(u.key) + "</Key><UploadId>" + id + "</UploadId><Initiated>" + Iso(u.initiated) + "</Initiated><StorageClass>STANDARD</StorageClass></Upload>";
+        x += "<Upload><Key>" + XmlEscape(u.key) + "</Key><UploadId>" + id +
+             "</UploadId><Initiated>" + Iso(u.initiated) +
+             "</Initiated><StorageClass>STANDARD</StorageClass></Upload>";
       }
       r.op = "ListMultipartUploads";
       r.Text(200, x + "</ListMultipartUploadsResult>");
@@ -511,12 +535,23 @@ Response Handle(Request& q) {
         // Minimal entity decoding for keys.
         std::string d;
         for (size_t i = 0; i < k.size(); ++i) {
-          if (k.compare(i, 5, "&amp;") == 0) { d += '&'; i += 4; }
-          else if (k.compare(i, 4, "&lt;") == 0) { d += '<'; i += 3; }
-          else if (k.compare(i, 4, "&gt;") == 0) { d += '>'; i += 3; }
-          else if (k.compare(i, 6, "&quot;") == 0) { d += '"'; i += 5; }
-          else if (k.compare(i, 6, "&apos;") == 0) { d += '\''; i += 5; }
-          else d += k[i];
+          if (k.compare(i, 5, "&amp;") == 0) {
+            d += '&';
+            i += 4;
+          } else if (k.compare(i, 4, "&lt;") == 0) {
+            d += '<';
+            i += 3;
+          } else if (k.compare(i, 4, "&gt;") == 0) {
+            d += '>';
+            i += 3;
+          } else if (k.compare(i, 6, "&quot;") == 0) {
+            d += '"';
+            i += 5;
+          } else if (k.compare(i, 6, "&apos;") == 0) {
+            d += '\'';
+            i += 5;
+          } else
+            d += k[i];
         }
         objs.erase(d);
         if (!quiet) x += "<Deleted><Key>" + XmlEscape(d) + "</Key></Deleted>";
@@ -541,12 +576,16 @@ Response Handle(Request& q) {
     ApplyWriteHeaders(q, &u.proto);
     g_store.uploads[id] = std::move(u);
     r.op = "CreateMultipartUpload";
-    r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><InitiateMultipartUploadResult><Bucket>" + q.bucket + "</Bucket><Key>" + XmlEscape(q.key) + "</Key><UploadId>" + id + "</UploadId></InitiateMultipartUploadResult>");
+    r.Text(200,
+           "<?xml version=\"1.0\" encoding=\"UTF-8\"?><InitiateMultipartUploadResult><Bucket>" +
+               q.bucket + "</Bucket><Key>" + XmlEscape(q.key) + "</Key><UploadId>" + id +
+               "</UploadId></InitiateMultipartUploadResult>");
     return r;
   }
   if (q.query.count("uploadId")) {
     auto uit = g_store.uploads.find(q.query.at("uploadId"));
-    if (uit == g_store.uploads.end()) return Error(404, "NoSuchUpload", "no such upload", "Multipart");
+    if (uit == g_store.uploads.end())
+      return Error(404, "NoSuchUpload", "no such upload", "Multipart");
     Upload& u = uit->second;
     if (m == "PUT") {
       int n = std::stoi(q.query.at("partNumber"));
@@ -556,19 +595,23 @@ Response Handle(Request& q) {
         if (!src.empty() && src[0] == '/') src.erase(0, 1);
         size_t slash = src.find('/');
         auto sb = g_store.buckets.find(src.substr(0, slash));
-        if (sb == g_store.buckets.end()) return Error(404, "NoSuchBucket", "source", "UploadPartCopy");
+        if (sb == g_store.buckets.end())
+          return Error(404, "NoSuchBucket", "source", "UploadPartCopy");
         auto so = sb->second.find(src.substr(slash + 1));
         if (so == sb->second.end()) return Error(404, "NoSuchKey", "source", "UploadPartCopy");
         size_t off = 0, len = so->second.data->size();
         if (q.headers.count("x-amz-copy-source-range") &&
-            !ParseRange(q.headers.at("x-amz-copy-source-range"), so->second.data->size(), &off, &len)) {
+            !ParseRange(q.headers.at("x-amz-copy-source-range"), so->second.data->size(), &off,
+                        &len)) {
           return Error(416, "InvalidRange", "range", "UploadPartCopy");
         }
         data = std::make_shared<const std::string>(so->second.data->substr(off, len));
         std::string etag = "\"" + Md5Hex(*data) + "\"";
         u.parts[n] = {etag, data};
         r.op = "UploadPartCopy";
-        r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CopyPartResult><ETag>" + XmlEscape(etag) + "</ETag><LastModified>" + Iso(now) + "</LastModified></CopyPartResult>");
+        r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CopyPartResult><ETag>" +
+                        XmlEscape(etag) + "</ETag><LastModified>" + Iso(now) +
+                        "</LastModified></CopyPartResult>");
         return r;
       }
       data = std::make_shared<const std::string>(std::move(q.body));
@@ -587,7 +630,8 @@ Response Handle(Request& q) {
       while ((pos = q.body.find("<PartNumber>", pos)) != std::string::npos) {
         int n = std::stoi(q.body.substr(pos + 12));
         auto p = u.parts.find(n);
-        if (p == u.parts.end()) return Error(400, "InvalidPart", "missing part", "CompleteMultipartUpload");
+        if (p == u.parts.end())
+          return Error(400, "InvalidPart", "missing part", "CompleteMultipartUpload");
         content->append(*p->second.second);
         md5s += Md5Raw(p->second.first.substr(1, 32));
         ++count;
@@ -600,7 +644,11 @@ Response Handle(Request& q) {
       objs[q.key] = o;
       g_store.uploads.erase(uit);
       r.op = "CompleteMultipartUpload";
-      r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CompleteMultipartUploadResult><Location>sim</Location><Bucket>" + q.bucket + "</Bucket><Key>" + XmlEscape(q.key) + "</Key><ETag>" + XmlEscape(o.etag) + "</ETag></CompleteMultipartUploadResult>");
+      r.Text(200,
+             "<?xml version=\"1.0\" "
+             "encoding=\"UTF-8\"?><CompleteMultipartUploadResult><Location>sim</Location><Bucket>" +
+                 q.bucket + "</Bucket><Key>" + XmlEscape(q.key) + "</Key><ETag>" +
+                 XmlEscape(o.etag) + "</ETag></CompleteMultipartUploadResult>");
       return r;
     }
     if (m == "DELETE") {
@@ -610,9 +658,13 @@ Response Handle(Request& q) {
       return r;
     }
     if (m == "GET") {
-      std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListPartsResult><Bucket>" + q.bucket + "</Bucket><Key>" + XmlEscape(q.key) + "</Key><UploadId>" + uit->first + "</UploadId><IsTruncated>false</IsTruncated>";
+      std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListPartsResult><Bucket>" +
+                      q.bucket + "</Bucket><Key>" + XmlEscape(q.key) + "</Key><UploadId>" +
+                      uit->first + "</UploadId><IsTruncated>false</IsTruncated>";
       for (const auto& [n, p] : u.parts) {
-        x += "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>" + XmlEscape(p.first) + "</ETag><Size>" + std::to_string(p.second->size()) + "</Size><LastModified>" + Iso(now) + "</LastModified></Part>";
+        x += "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>" + XmlEscape(p.first) +
+             "</ETag><Size>" + std::to_string(p.second->size()) + "</Size><LastModified>" +
+             Iso(now) + "</LastModified></Part>";
       }
       r.op = "ListParts";
       r.Text(200, x + "</ListPartsResult>");
@@ -624,7 +676,8 @@ Response Handle(Request& q) {
     if (oit == objs.end()) return Error(404, "NoSuchKey", q.key, "Tagging");
     if (m == "GET") {
       std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Tagging><TagSet>";
-      for (const auto& [k, v] : oit->second.tags) x += "<Tag><Key>" + XmlEscape(k) + "</Key><Value>" + XmlEscape(v) + "</Value></Tag>";
+      for (const auto& [k, v] : oit->second.tags)
+        x += "<Tag><Key>" + XmlEscape(k) + "</Key><Value>" + XmlEscape(v) + "</Value></Tag>";
       r.op = "GetObjectTagging";
       r.Text(200, x + "</TagSet></Tagging>");
       return r;
@@ -659,7 +712,8 @@ Response Handle(Request& q) {
     auto so = sb->second.find(src.substr(slash + 1));
     if (so == sb->second.end()) return Error(404, "NoSuchKey", "source", "CopyObject");
     Object o = so->second;
-    bool replace = q.headers.count("x-amz-metadata-directive") && q.headers.at("x-amz-metadata-directive") == "REPLACE";
+    bool replace = q.headers.count("x-amz-metadata-directive") &&
+                   q.headers.at("x-amz-metadata-directive") == "REPLACE";
     if (replace) {
       o.meta.clear();
       o.content_type = "binary/octet-stream";
@@ -670,7 +724,9 @@ Response Handle(Request& q) {
     o.mtime = now;
     objs[q.key] = o;
     r.op = "CopyObject";
-    r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CopyObjectResult><LastModified>" + Iso(now) + "</LastModified><ETag>" + XmlEscape(o.etag) + "</ETag></CopyObjectResult>");
+    r.Text(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CopyObjectResult><LastModified>" +
+                    Iso(now) + "</LastModified><ETag>" + XmlEscape(o.etag) +
+                    "</ETag></CopyObjectResult>");
     return r;
   }
   if (m == "PUT") {
@@ -698,7 +754,8 @@ Response Handle(Request& q) {
       return e;
     }
     const Object& o = oit->second;
-    if (q.headers.count("if-match") && q.headers.at("if-match") != o.etag && q.headers.at("if-match") != "*") {
+    if (q.headers.count("if-match") && q.headers.at("if-match") != o.etag &&
+        q.headers.at("if-match") != "*") {
       return Error(412, "PreconditionFailed", "etag", r.op);
     }
     if (q.headers.count("if-none-match") && q.headers.at("if-none-match") == o.etag) {
@@ -714,14 +771,18 @@ Response Handle(Request& q) {
         return Error(416, "InvalidRange", "range", r.op);
       }
       r.status = 206;
-      r.headers.emplace_back("Content-Range", "bytes " + std::to_string(off) + "-" + std::to_string(off + len - 1) + "/" + std::to_string(o.data->size()));
+      r.headers.emplace_back("Content-Range", "bytes " + std::to_string(off) + "-" +
+                                                  std::to_string(off + len - 1) + "/" +
+                                                  std::to_string(o.data->size()));
     }
     r.headers.emplace_back("ETag", o.etag);
     r.headers.emplace_back("Last-Modified", HttpDate(o.mtime));
     r.headers.emplace_back("Content-Type", o.content_type);
     r.headers.emplace_back("Accept-Ranges", "bytes");
-    if (o.storage_class != "STANDARD") r.headers.emplace_back("x-amz-storage-class", o.storage_class);
-    if (!o.tags.empty()) r.headers.emplace_back("x-amz-tagging-count", std::to_string(o.tags.size()));
+    if (o.storage_class != "STANDARD")
+      r.headers.emplace_back("x-amz-storage-class", o.storage_class);
+    if (!o.tags.empty())
+      r.headers.emplace_back("x-amz-tagging-count", std::to_string(o.tags.size()));
     for (const auto& [k, v] : o.meta) r.headers.emplace_back(k, v);
     r.body = o.data;
     r.body_off = off;
@@ -739,8 +800,9 @@ std::string StatsJson() {
   for (const auto& [op, c] : g_stats) {
     if (!first) j += ",";
     first = false;
-    j += "\"" + op + "\":{\"requests\":" + std::to_string(c.requests) + ",\"bytes_in\":" +
-         std::to_string(c.bytes_in) + ",\"bytes_out\":" + std::to_string(c.bytes_out) + "}";
+    j += "\"" + op + "\":{\"requests\":" + std::to_string(c.requests) +
+         ",\"bytes_in\":" + std::to_string(c.bytes_in) +
+         ",\"bytes_out\":" + std::to_string(c.bytes_out) + "}";
   }
   return j + ",\"_faults\":" + std::to_string(g_faults.load()) + "}";
 }
@@ -753,7 +815,8 @@ void Serve(int fd) {
     conn_mbps = g_set.conn_mbps;
   }
   Conn c(fd, conn_mbps);
-  thread_local std::mt19937_64 rng(std::hash<std::thread::id>()(std::this_thread::get_id()) ^ g_set.seed);
+  thread_local std::mt19937_64 rng(std::hash<std::thread::id>()(std::this_thread::get_id()) ^
+                                   g_set.seed);
   std::uniform_real_distribution<double> uni(0, 1);
   while (true) {
     Request q;
@@ -782,9 +845,12 @@ void Serve(int fd) {
       size_t pos = 0;
       while (pos <= q.query_raw.size()) {
         size_t amp = q.query_raw.find('&', pos);
-        std::string kv = q.query_raw.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+        std::string kv =
+            q.query_raw.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
         size_t eq = kv.find('=');
-        if (!kv.empty()) q.query[UrlDecode(kv.substr(0, eq), true)] = eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1), true);
+        if (!kv.empty())
+          q.query[UrlDecode(kv.substr(0, eq), true)] =
+              eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1), true);
         if (amp == std::string::npos) break;
         pos = amp + 1;
       }
@@ -801,7 +867,9 @@ void Serve(int fd) {
       }
       if (q.path == "/__sim/faults") {
         std::lock_guard l(g_set_mu);
-        auto get = [&](const char* k, double d) { return q.query.count(k) ? std::stod(q.query[k]) : d; };
+        auto get = [&](const char* k, double d) {
+          return q.query.count(k) ? std::stod(q.query[k]) : d;
+        };
         g_set.p503 = get("503", 0);
         g_set.p500 = get("500", 0);
         g_set.preset = get("reset", 0);
@@ -810,7 +878,8 @@ void Serve(int fd) {
         g_set.ptrunc = get("truncate", 0);
         body = "{}";
       }
-      std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+      std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n";
       c.Send(head.data(), head.size(), false);
       c.Send(body.data(), body.size(), false);
       continue;
@@ -819,8 +888,8 @@ void Serve(int fd) {
     std::string host = q.headers.count("host") ? q.headers["host"] : "";
     host = host.substr(0, host.find(':'));
     std::string p = q.path.size() > 1 ? q.path.substr(1) : "";
-    bool vhost = host.find('.') != std::string::npos && host.find_first_not_of("0123456789.") != std::string::npos &&
-                 host != "localhost";
+    bool vhost = host.find('.') != std::string::npos &&
+                 host.find_first_not_of("0123456789.") != std::string::npos && host != "localhost";
     if (vhost) {
       q.bucket = host.substr(0, host.find('.'));
       q.key = p;
@@ -863,7 +932,10 @@ void Serve(int fd) {
       }
     }
     if (latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
-    std::string reason = r.status == 200 ? "OK" : r.status == 204 ? "No Content" : r.status == 206 ? "Partial Content" : "Status";
+    std::string reason = r.status == 200   ? "OK"
+                         : r.status == 204 ? "No Content"
+                         : r.status == 206 ? "Partial Content"
+                                           : "Status";
     std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " + reason + "\r\n";
     head += "x-amz-request-id: sim\r\nDate: " + HttpDate(std::time(nullptr)) + "\r\n";
     for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
@@ -876,7 +948,9 @@ void Serve(int fd) {
     if (reset || truncate) n = send_len / 2;
     if (!c.Send(r.body->data() + r.body_off, n, true)) break;
     if (reset) {
-      struct linger lg{1, 0};
+      struct linger lg {
+        1, 0
+      };
       ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
       break;
     }
@@ -886,10 +960,12 @@ void Serve(int fd) {
 }
 
 void Usage() {
-  std::fprintf(stderr,
-               "usage: s3sim [--port N] [--profile s3-like|loopback] [--latency-ms N] [--conn-mbps X]\n"
-               "             [--global-mbps X] [--max-rps X] [--fault-503 P] [--fault-500 P]\n"
-               "             [--fault-reset P] [--fault-stall P] [--stall-ms N] [--fault-truncate P] [--seed N]\n");
+  std::fprintf(
+      stderr,
+      "usage: s3sim [--port N] [--profile s3-like|loopback] [--latency-ms N] [--conn-mbps X]\n"
+      "             [--global-mbps X] [--max-rps X] [--fault-503 P] [--fault-500 P]\n"
+      "             [--fault-reset P] [--fault-stall P] [--stall-ms N] [--fault-truncate P] "
+      "[--seed N]\n");
 }
 
 }  // namespace
@@ -904,7 +980,8 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--port") g_set.port = std::stoi(next());
+    if (a == "--port")
+      g_set.port = std::stoi(next());
     else if (a == "--profile") {
       std::string p = next();
       if (p == "loopback") {
@@ -917,17 +994,28 @@ int main(int argc, char** argv) {
         Usage();
         return 2;
       }
-    } else if (a == "--latency-ms") g_set.latency_ms = std::stoi(next());
-    else if (a == "--conn-mbps") g_set.conn_mbps = std::stod(next());
-    else if (a == "--global-mbps") g_set.global_mbps = std::stod(next());
-    else if (a == "--max-rps") g_set.max_rps = std::stod(next());
-    else if (a == "--fault-503") g_set.p503 = std::stod(next());
-    else if (a == "--fault-500") g_set.p500 = std::stod(next());
-    else if (a == "--fault-reset") g_set.preset = std::stod(next());
-    else if (a == "--fault-stall") g_set.pstall = std::stod(next());
-    else if (a == "--stall-ms") g_set.stall_ms = std::stoi(next());
-    else if (a == "--fault-truncate") g_set.ptrunc = std::stod(next());
-    else if (a == "--seed") g_set.seed = std::stoull(next());
+    } else if (a == "--latency-ms")
+      g_set.latency_ms = std::stoi(next());
+    else if (a == "--conn-mbps")
+      g_set.conn_mbps = std::stod(next());
+    else if (a == "--global-mbps")
+      g_set.global_mbps = std::stod(next());
+    else if (a == "--max-rps")
+      g_set.max_rps = std::stod(next());
+    else if (a == "--fault-503")
+      g_set.p503 = std::stod(next());
+    else if (a == "--fault-500")
+      g_set.p500 = std::stod(next());
+    else if (a == "--fault-reset")
+      g_set.preset = std::stod(next());
+    else if (a == "--fault-stall")
+      g_set.pstall = std::stod(next());
+    else if (a == "--stall-ms")
+      g_set.stall_ms = std::stoi(next());
+    else if (a == "--fault-truncate")
+      g_set.ptrunc = std::stod(next());
+    else if (a == "--seed")
+      g_set.seed = std::stoull(next());
     else {
       Usage();
       return 2;

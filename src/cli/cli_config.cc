@@ -23,8 +23,7 @@ std::string HomeDir() { return Env("HOME"); }
 
 }  // namespace
 
-bool ReadSmallFile(const std::string& path, std::string* out, std::string* error,
-                   unsigned* mode) {
+bool ReadSmallFile(const std::string& path, std::string* out, std::string* error, unsigned* mode) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = path + ": " + std::strerror(errno);
@@ -155,10 +154,9 @@ s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s) {
   if (settings.retries >= 0) config.retry.SetRetries(settings.retries);
   ClientBundle bundle;
   bundle.transport = transport.value();
-  S3FS_ASSIGN_OR_RETURN(bundle.client,
-                        s3::Client::Create(config, bundle.transport, std::move(creds),
-                                           RealClock::Instance(),
-                                           std::make_shared<DefaultRandom>()));
+  S3FS_ASSIGN_OR_RETURN(
+      bundle.client, s3::Client::Create(config, bundle.transport, std::move(creds),
+                                        RealClock::Instance(), std::make_shared<DefaultRandom>()));
   return bundle;
 }
 

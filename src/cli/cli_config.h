@@ -13,20 +13,20 @@
 namespace s3fs::cli {
 
 struct ConnectionSettings {
-  std::string endpoint;       // s3fs: url=
-  std::string region;         // s3fs: endpoint= (sic) / region
-  bool path_style = false;    // s3fs: use_path_request_style
-  std::string passwd_file;    // s3fs: passwd_file=
-  std::string profile;        // s3fs: profile= (AWS shared credentials)
-  std::string ca_file;        // custom CA bundle
-  bool verify_tls = true;     // s3fs: ssl_verify_hostname=0 turns it off
-  bool anonymous = false;     // s3fs: public_bucket=1
+  std::string endpoint;     // s3fs: url=
+  std::string region;       // s3fs: endpoint= (sic) / region
+  bool path_style = false;  // s3fs: use_path_request_style
+  std::string passwd_file;  // s3fs: passwd_file=
+  std::string profile;      // s3fs: profile= (AWS shared credentials)
+  std::string ca_file;      // custom CA bundle
+  bool verify_tls = true;   // s3fs: ssl_verify_hostname=0 turns it off
+  bool anonymous = false;   // s3fs: public_bucket=1
   bool requester_pays = false;
-  int retries = -1;           // -1 = defaults of the retry policy
+  int retries = -1;  // -1 = defaults of the retry policy
   long connect_timeout_s = 10;
   long readwrite_timeout_s = 30;  // stall detection (no bytes for this long)
   bool curl_debug = false;
-  std::string bucket;         // for per-bucket passwd lines
+  std::string bucket;  // for per-bucket passwd lines
 };
 
 // Fills region/endpoint from AWS_REGION / AWS_DEFAULT_REGION / AWS_ENDPOINT_URL(_S3) when

@@ -139,8 +139,10 @@ class Progress {
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-    int pct = total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(done) /
-                                                  static_cast<double>(total));
+    int pct =
+        total == 0
+            ? 100
+            : static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
     int bars = pct / 4;
     std::fprintf(stderr, "\r%s [%-25s] %3d%% %s/%s %s/s   ", label_.c_str(),
                  std::string(static_cast<size_t>(bars), '#').c_str(), pct,
@@ -231,9 +233,7 @@ int CmdPut(s3::Client& c, const Options& o, const std::vector<std::string>& args
 
 class StdoutSink final : public http::BodySink {
  public:
-  bool Write(const char* data, size_t n) override {
-    return std::fwrite(data, 1, n, stdout) == n;
-  }
+  bool Write(const char* data, size_t n) override { return std::fwrite(data, 1, n, stdout) == n; }
 };
 
 int CmdGet(s3::Client& c, const Options& o, const std::vector<std::string>& args) {
@@ -290,10 +290,11 @@ int CmdHead(s3::Client& c, const Options& o, const std::vector<std::string>& arg
   auto r = c.HeadObject(req);
   if (!r.ok()) return S3Fail(r.error());
   const auto& i = *r;
-  std::printf("key: %s\nsize: %llu\netag: %s\nlast-modified: %s\ncontent-type: %s\n",
-              p.key.c_str(), static_cast<unsigned long long>(i.content_length), i.etag.c_str(),
+  std::printf("key: %s\nsize: %llu\netag: %s\nlast-modified: %s\ncontent-type: %s\n", p.key.c_str(),
+              static_cast<unsigned long long>(i.content_length), i.etag.c_str(),
               s3::xml::FormatHttpDate(i.last_modified).c_str(), i.content_type.c_str());
-  std::printf("storage-class: %s\n", i.storage_class.empty() ? "STANDARD" : i.storage_class.c_str());
+  std::printf("storage-class: %s\n",
+              i.storage_class.empty() ? "STANDARD" : i.storage_class.c_str());
   if (!i.sse.empty()) std::printf("sse: %s\n", i.sse.c_str());
   if (!i.sse_kms_key_id.empty()) std::printf("sse-kms-key-id: %s\n", i.sse_kms_key_id.c_str());
   if (!i.sse_customer_algorithm.empty()) {
@@ -354,7 +355,8 @@ int CmdRm(s3::Client& c, const std::vector<std::string>& args) {
                          objects.begin() + static_cast<long>(end));
       auto r = c.DeleteObjects(req);
       if (!r.ok()) return S3Fail(r.error());
-      for (const auto& d : r->deleted) std::printf("deleted s3://%s/%s\n", bucket.c_str(), d.key.c_str());
+      for (const auto& d : r->deleted)
+        std::printf("deleted s3://%s/%s\n", bucket.c_str(), d.key.c_str());
       for (const auto& e : r->errors) {
         std::fprintf(stderr, "s3ctl: s3://%s/%s: %s %s\n", bucket.c_str(), e.key.c_str(),
                      e.code.c_str(), e.message.c_str());
@@ -375,10 +377,14 @@ int CmdPresign(s3::Client& c, const Options& o, const std::vector<std::string>& 
       req.expires_in = std::chrono::seconds(v);
     } else if (args[i] == "--method" && i + 1 < args.size()) {
       std::string m = args[++i];
-      if (m == "GET") req.op = s3::PresignRequest::Op::kGet;
-      else if (m == "PUT") req.op = s3::PresignRequest::Op::kPut;
-      else if (m == "DELETE") req.op = s3::PresignRequest::Op::kDelete;
-      else return Usage("--method is GET, PUT or DELETE");
+      if (m == "GET")
+        req.op = s3::PresignRequest::Op::kGet;
+      else if (m == "PUT")
+        req.op = s3::PresignRequest::Op::kPut;
+      else if (m == "DELETE")
+        req.op = s3::PresignRequest::Op::kDelete;
+      else
+        return Usage("--method is GET, PUT or DELETE");
     } else if (p.bucket.empty() && ParseS3Path(args[i], &p)) {
     } else {
       return Usage("presign takes s3://BUCKET/KEY [--expires S] [--method M]");
@@ -513,10 +519,9 @@ int Main(int argc, char** argv) {
       o.conn.verify_tls = false;
     } else if (a == "--anonymous") {
       o.conn.anonymous = true;
-    } else if (a == "--endpoint" || a == "--region" || a == "--passwd-file" ||
-               a == "--profile" || a == "--ca-file" || a == "--sse" || a == "--storage-class" ||
-               a == "--content-type" || a == "--meta" || a == "--concurrency" ||
-               a == "--retries") {
+    } else if (a == "--endpoint" || a == "--region" || a == "--passwd-file" || a == "--profile" ||
+               a == "--ca-file" || a == "--sse" || a == "--storage-class" ||
+               a == "--content-type" || a == "--meta" || a == "--concurrency" || a == "--retries") {
       v = need(a);
       if (!v) return Usage(a + " needs a value");
       if (a == "--endpoint") o.conn.endpoint = *v;
@@ -537,7 +542,8 @@ int Main(int argc, char** argv) {
       if (a == "--concurrency" || a == "--retries") {
         uint64_t n = 0;
         if (!str::ParseUint64(*v, &n) || n > 1024) return Usage(a + " takes a number");
-        if (a == "--concurrency") o.transfer.concurrency = static_cast<int>(std::max<uint64_t>(1, n));
+        if (a == "--concurrency")
+          o.transfer.concurrency = static_cast<int>(std::max<uint64_t>(1, n));
         if (a == "--retries") o.conn.retries = static_cast<int>(n);
       }
     } else if (a == "--part-size") {
@@ -554,9 +560,8 @@ int Main(int argc, char** argv) {
   log::SetLevel(o.verbose ? log::Level::kDebug : log::Level::kWarn);
   o.conn.curl_debug = false;
 
-  static const std::vector<std::string> kCommands = {"ls",  "mb",      "rb",  "put", "get",
-                                                     "head", "cp",     "rm",  "presign",
-                                                     "tag", "mpu"};
+  static const std::vector<std::string> kCommands = {"ls", "mb", "rb",      "put", "get", "head",
+                                                     "cp", "rm", "presign", "tag", "mpu"};
   if (std::find(kCommands.begin(), kCommands.end(), cmd) == kCommands.end()) {
     return Usage("unknown command '" + cmd + "'");
   }

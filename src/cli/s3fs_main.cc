@@ -54,7 +54,8 @@ std::string DescribeAccessError(const s3::S3Error& e, const MountConfig& c) {
     return "credentials rejected by " + (c.conn.endpoint.empty() ? "S3" : c.conn.endpoint) +
            ": the secret key is wrong (SignatureDoesNotMatch)";
   }
-  if (k == "InvalidAccessKeyId") return "credentials rejected: unknown access key (InvalidAccessKeyId)";
+  if (k == "InvalidAccessKeyId")
+    return "credentials rejected: unknown access key (InvalidAccessKeyId)";
   if (k == "AccessDenied") return "access denied to bucket " + c.bucket + " (check its policy)";
   if (k == "BucketNotFound") return "bucket " + c.bucket + " does not exist";
   if (k == "RequestTimeTooSkewed") {
@@ -84,8 +85,8 @@ s3::S3Result<s3::Sse> ResolveSse(const std::string& spec) {
   if (str::StartsWith(spec, "custom:")) file = spec.substr(7);
   if (str::StartsWith(spec, "c:")) file = spec.substr(2);
   if (file.empty()) {
-    return Fail(s3::ValidationError("ValidationError",
-                                    "use_sse= is 1, kmsid[:KEYID] or custom:KEYFILE"));
+    return Fail(
+        s3::ValidationError("ValidationError", "use_sse= is 1, kmsid[:KEYID] or custom:KEYFILE"));
   }
   std::string content;
   std::string error;
@@ -184,7 +185,8 @@ int Main(int argc, char** argv) {
   auto store = fs::MakeS3ObjectStore(bundle->client.get(), so);
   auto filesystem = fs::Filesystem::Create(c.fs, store, RealClock::Instance());
   if (!filesystem.ok()) {
-    daemon.ReportFailure("cannot start the filesystem: " + std::string(std::strerror(filesystem.error())));
+    daemon.ReportFailure("cannot start the filesystem: " +
+                         std::string(std::strerror(filesystem.error())));
     return 1;
   }
   fuse::MountOptions mo;

@@ -58,8 +58,8 @@ const std::map<std::string, std::string>& IgnoredOptions() {
 // Mount/fstab words that carry no meaning for us.
 const std::set<std::string>& NoiseWords() {
   static const std::set<std::string> kNoise = {
-      "_netdev", "auto", "noauto", "user", "users", "nouser", "nofail", "defaults", "rw",
-      "dev", "nodev", "suid", "nosuid", "exec", "noexec", "async", "owner", "comment"};
+      "_netdev", "auto",  "noauto", "user",   "users", "nouser", "nofail", "defaults", "rw",
+      "dev",     "nodev", "suid",   "nosuid", "exec",  "noexec", "async",  "owner",    "comment"};
   return kNoise;
 }
 
@@ -127,7 +127,9 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
   c.fs.gid = default_gid;
   std::vector<std::string> positional;
   std::vector<std::string> opts;
-  auto fail = [](std::string m) { return Result<MountConfig, ParseError>(Fail(ParseError{std::move(m)})); };
+  auto fail = [](std::string m) {
+    return Result<MountConfig, ParseError>(Fail(ParseError{std::move(m)}));
+  };
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a == "-h" || a == "--help") {
@@ -207,8 +209,10 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "umask" || name == "mp_umask") {
       uint32_t m = 0;
       if (!ParseOctal(value, &m)) return fail(name + "= needs an octal mask like 022");
-      if (name == "umask") c.fs.umask = m;
-      else c.fs.mp_umask = m;
+      if (name == "umask")
+        c.fs.umask = m;
+      else
+        c.fs.mp_umask = m;
     } else if (name == "nonempty") {
       c.nonempty = true;
     } else if (name == "use_cache") {
@@ -254,8 +258,9 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.conn.requester_pays = true;
     } else if (name == "iam_role" || name == "ibm_iam_auth" || name == "ecs" ||
                name == "imdsv1only") {
-      return fail(name + " is not supported yet: give credentials with passwd_file=, the "
-                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment or profile=");
+      return fail(name +
+                  " is not supported yet: give credentials with passwd_file=, the "
+                  "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment or profile=");
     } else if (name == "profile") {
       if (!need_value()) return fail("profile= needs a name");
       c.conn.profile = value;
@@ -266,8 +271,8 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "ca_file" || name == "cafile") {
       c.conn.ca_file = value;
     } else if (name == "dbglevel") {
-      static const std::set<std::string> kLevels = {"crit", "critical", "err", "error", "warn",
-                                                    "warning", "info", "debug", "dbg", "trace"};
+      static const std::set<std::string> kLevels = {
+          "crit", "critical", "err", "error", "warn", "warning", "info", "debug", "dbg", "trace"};
       if (!kLevels.count(value)) return fail("dbglevel= is crit, err, warn, info or debug");
       c.log_level = value;
     } else if (name == "logfile") {
@@ -280,8 +285,8 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "head_concurrency") {
       if (!ParseUint(value, &n) || n < 1 || n > 1024) return fail("head_concurrency= is 1 to 1024");
       c.head_concurrency = static_cast<int>(n);
-    } else if (name == "fsname" || name == "subtype" || name == "max_read" ||
-               name == "blkdev" || name == "blksize") {
+    } else if (name == "fsname" || name == "subtype" || name == "max_read" || name == "blkdev" ||
+               name == "blksize") {
       c.fuse_options.push_back(raw);
     } else if (name == "sync") {
       c.warnings.push_back("sync: every close() is already durable in S3");

@@ -20,8 +20,8 @@ struct MountConfig {
   fs::Options fs;
   std::vector<std::string> fuse_options;  // for the kernel: allow_other, ro, fsname=...
   bool foreground = false;
-  bool debug = false;        // -d: debug log to stderr
-  bool fuse_debug = false;   // -d -d: libfuse tracing too
+  bool debug = false;       // -d: debug log to stderr
+  bool fuse_debug = false;  // -d -d: libfuse tracing too
   bool single_thread = false;
   bool nonempty = false;
   std::string log_level = "warn";
@@ -29,7 +29,7 @@ struct MountConfig {
   uint64_t multipart_size = 16ULL << 20;
   int parallel_count = 8;
   int head_concurrency = 64;
-  std::string sse_spec;         // use_sse value, resolved by the caller (key files)
+  std::string sse_spec;  // use_sse value, resolved by the caller (key files)
   bool help = false;
   bool version = false;
   std::vector<std::string> warnings;  // deprecated/ignored options, printed by the caller

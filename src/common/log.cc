@@ -14,13 +14,20 @@ std::string g_file;  // current log file path, empty when not logging to a file
 
 spdlog::level::level_enum ToSpd(Level l) {
   switch (l) {
-    case Level::kTrace: return spdlog::level::trace;
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
-    case Level::kCritical: return spdlog::level::critical;
-    case Level::kOff: return spdlog::level::off;
+    case Level::kTrace:
+      return spdlog::level::trace;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kCritical:
+      return spdlog::level::critical;
+    case Level::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -36,14 +43,22 @@ void Install(std::shared_ptr<spdlog::logger> logger) {
 }  // namespace
 
 bool ParseLevel(const std::string& name, Level* out) {
-  if (name == "trace") *out = Level::kTrace;
-  else if (name == "debug" || name == "dbg") *out = Level::kDebug;
-  else if (name == "info") *out = Level::kInfo;
-  else if (name == "warn" || name == "warning") *out = Level::kWarn;
-  else if (name == "err" || name == "error") *out = Level::kError;
-  else if (name == "crit" || name == "critical") *out = Level::kCritical;
-  else if (name == "off") *out = Level::kOff;
-  else return false;
+  if (name == "trace")
+    *out = Level::kTrace;
+  else if (name == "debug" || name == "dbg")
+    *out = Level::kDebug;
+  else if (name == "info")
+    *out = Level::kInfo;
+  else if (name == "warn" || name == "warning")
+    *out = Level::kWarn;
+  else if (name == "err" || name == "error")
+    *out = Level::kError;
+  else if (name == "crit" || name == "critical")
+    *out = Level::kCritical;
+  else if (name == "off")
+    *out = Level::kOff;
+  else
+    return false;
   return true;
 }
 
@@ -51,13 +66,20 @@ void SetLevel(Level level) { spdlog::set_level(ToSpd(level)); }
 
 Level GetLevel() {
   switch (spdlog::get_level()) {
-    case spdlog::level::trace: return Level::kTrace;
-    case spdlog::level::debug: return Level::kDebug;
-    case spdlog::level::info: return Level::kInfo;
-    case spdlog::level::warn: return Level::kWarn;
-    case spdlog::level::err: return Level::kError;
-    case spdlog::level::critical: return Level::kCritical;
-    default: return Level::kOff;
+    case spdlog::level::trace:
+      return Level::kTrace;
+    case spdlog::level::debug:
+      return Level::kDebug;
+    case spdlog::level::info:
+      return Level::kInfo;
+    case spdlog::level::warn:
+      return Level::kWarn;
+    case spdlog::level::err:
+      return Level::kError;
+    case spdlog::level::critical:
+      return Level::kCritical;
+    default:
+      return Level::kOff;
   }
 }
 

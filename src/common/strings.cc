@@ -65,11 +65,20 @@ bool ParseSize(std::string_view s, uint64_t* out) {
     last = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
   }
   switch (last) {
-    case 'K': mult = 1ULL << 10; break;
-    case 'M': mult = 1ULL << 20; break;
-    case 'G': mult = 1ULL << 30; break;
-    case 'T': mult = 1ULL << 40; break;
-    default: break;
+    case 'K':
+      mult = 1ULL << 10;
+      break;
+    case 'M':
+      mult = 1ULL << 20;
+      break;
+    case 'G':
+      mult = 1ULL << 30;
+      break;
+    case 'T':
+      mult = 1ULL << 40;
+      break;
+    default:
+      break;
   }
   if (mult != 1) s.remove_suffix(1);
   uint64_t v = 0;

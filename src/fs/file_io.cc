@@ -95,8 +95,8 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     std::string body(state->size, '\0');
     size_t done = 0;
     while (done < body.size()) {
-      ssize_t n = ::pread(state->fd, body.data() + done, body.size() - done,
-                          static_cast<off_t>(done));
+      ssize_t n =
+          ::pread(state->fd, body.data() + done, body.size() - done, static_cast<off_t>(done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return Fail(EIO);
       done += static_cast<size_t>(n);
@@ -106,8 +106,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     etag = store_->PutFile(key, state->fd, state->size, w);
   }
   if (!etag.ok()) {
-    S3FS_LOG_ERROR("upload of {} ({} bytes) failed: {}", key, state->size,
-                   etag.error().ToString());
+    S3FS_LOG_ERROR("upload of {} ({} bytes) failed: {}", key, state->size, etag.error().ToString());
     return Fail(ToErrno(etag.error()) == ENOENT ? EIO : ToErrno(etag.error()));
   }
   state->dirty = false;
@@ -170,8 +169,7 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
   return fh;
 }
 
-FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino,
-                                                            std::string_view name,
+FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std::string_view name,
                                                             uint32_t mode, int flags,
                                                             const Caller& caller) {
   if (o_.read_only) return Fail(EROFS);
@@ -238,8 +236,8 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
       out->resize(n);
       size_t done = 0;
       while (done < n) {
-        ssize_t r = ::pread(state->fd, out->data() + done, n - done,
-                            static_cast<off_t>(offset + done));
+        ssize_t r =
+            ::pread(state->fd, out->data() + done, n - done, static_cast<off_t>(offset + done));
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;
         done += static_cast<size_t>(r);
@@ -287,10 +285,10 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
       if (h->chunks.count(c)) continue;
       uint64_t off = base + c * part;
       uint64_t len = std::min<uint64_t>(part, file_size - off);
-      h->chunks[c] = std::async(std::launch::async, [store = store_, key, off, len,
-                                                     etag = h->etag] {
-                       return store->Read(key, off, len, etag);
-                     }).share();
+      h->chunks[c] =
+          std::async(std::launch::async, [store = store_, key, off, len, etag = h->etag] {
+            return store->Read(key, off, len, etag);
+          }).share();
     }
     out->clear();
     out->reserve(size);

@@ -64,7 +64,9 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
 
 FilesystemImpl::~FilesystemImpl() = default;
 
-struct timespec FilesystemImpl::Now() const { return ToTimespec(clock_->Now()); }
+struct timespec FilesystemImpl::Now() const {
+  return ToTimespec(clock_->Now());
+}
 
 std::shared_ptr<Node> FilesystemImpl::GetNode(Ino ino) {
   std::lock_guard lock(mu_);
@@ -79,7 +81,8 @@ FsResult<std::string> FilesystemImpl::ChildPath(const std::shared_ptr<Node>& par
   if (name.empty() || name == "." || name == "..") return Fail(EINVAL);
   if (name.size() > 255) return Fail(ENAMETOOLONG);
   if (name.find('/') != std::string_view::npos) return Fail(EINVAL);
-  std::string path = parent->path.empty() ? std::string(name) : parent->path + "/" + std::string(name);
+  std::string path =
+      parent->path.empty() ? std::string(name) : parent->path + "/" + std::string(name);
   // The longest key this path can need is the directory marker "path/".
   if (o_.prefix.size() + path.size() + 1 > s3::kMaxKeyBytes) return Fail(ENAMETOOLONG);
   return path;
@@ -582,8 +585,7 @@ FsStatus FilesystemImpl::RmDir(Ino parent_ino, std::string_view name) {
   return {};
 }
 
-void FilesystemImpl::MovePathsLocked(const std::string& from, const std::string& to,
-                                     bool is_dir) {
+void FilesystemImpl::MovePathsLocked(const std::string& from, const std::string& to, bool is_dir) {
   std::vector<std::pair<std::string, Ino>> moved;
   for (const auto& [p, ino] : by_path_) {
     if (p == from || (is_dir && str::StartsWith(p, from + "/"))) moved.emplace_back(p, ino);
@@ -684,8 +686,10 @@ FsStatus FilesystemImpl::Rename(Ino parent_ino, std::string_view name, Ino new_p
   }
   if (!dst && !dst_known_absent) {
     auto r = Resolve(to);
-    if (r.ok()) dst = r.value();
-    else if (r.error() != ENOENT) return Errno(r.error());
+    if (r.ok())
+      dst = r.value();
+    else if (r.error() != ENOENT)
+      return Errno(r.error());
   }
   if (dst) {
     if (flags & RENAME_NOREPLACE) return Errno(EEXIST);
@@ -877,7 +881,8 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
   FillAttrLocked(*dir);
   out.push_back(DirEntry{".", dir->attr});
   Attr parent_attr = dir->attr;
-  if (auto it = by_path_.find(ParentPath(dir->path)); it != by_path_.end() && dir->ino != kRootIno) {
+  if (auto it = by_path_.find(ParentPath(dir->path));
+      it != by_path_.end() && dir->ino != kRootIno) {
     parent_attr = nodes_[it->second]->attr;
   }
   out.push_back(DirEntry{"..", parent_attr});
@@ -886,8 +891,8 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
   for (auto& [name, item] : items) {
     std::string path = dir->path.empty() ? name : dir->path + "/" + name;
     std::shared_ptr<Node> n;
-    if (auto it = by_path_.find(path); it != by_path_.end() && nodes_[it->second]->file &&
-                                       nodes_[it->second]->file->dirty) {
+    if (auto it = by_path_.find(path);
+        it != by_path_.end() && nodes_[it->second]->file && nodes_[it->second]->file->dirty) {
       n = nodes_[it->second];  // local dirty state wins over the listing
     } else if (item.has_object || !item.meta.key.empty()) {
       n = UpsertLocked(path, item.is_dir, &item.meta, item.has_object);

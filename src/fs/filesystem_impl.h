@@ -7,8 +7,8 @@
 #ifndef S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 #define S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 
-#include <map>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -23,11 +23,11 @@ using Steady = std::chrono::steady_clock::time_point;
 // Shared write state of one inode (all its handles).
 struct FileState {
   std::mutex mu;
-  int fd = -1;                // staging file (unlinked right after creation), -1 when none
-  bool loaded = false;        // fd holds the whole logical content
-  bool dirty = false;         // content or attributes differ from S3
-  uint64_t size = 0;          // logical size when loaded
-  int handles = 0;            // open handles on the inode
+  int fd = -1;          // staging file (unlinked right after creation), -1 when none
+  bool loaded = false;  // fd holds the whole logical content
+  bool dirty = false;   // content or attributes differ from S3
+  uint64_t size = 0;    // logical size when loaded
+  int handles = 0;      // open handles on the inode
   ~FileState();
 };
 
@@ -48,14 +48,14 @@ struct Node {
   uint64_t nlookup = 0;
   Attr attr;
   Steady attr_expires{};
-  ObjectMeta meta;           // the object behind it (file, or dir marker)
-  bool has_object = false;   // false for implicit directories (no marker object)
+  ObjectMeta meta;             // the object behind it (file, or dir marker)
+  bool has_object = false;     // false for implicit directories (no marker object)
   bool meta_complete = false;  // meta came from HEAD (user metadata known)
-  StoredAttrs stored;        // decoded x-amz-meta-* (mode, owner, times, xattrs)
-  std::string link_target;   // symlinks, once read
+  StoredAttrs stored;          // decoded x-amz-meta-* (mode, owner, times, xattrs)
+  std::string link_target;     // symlinks, once read
   std::shared_ptr<FileState> file;
   int open_handles = 0;
-  bool unlinked = false;     // deleted from the namespace while open
+  bool unlinked = false;           // deleted from the namespace while open
   std::optional<Listing> listing;  // directories
 };
 
@@ -84,8 +84,7 @@ struct DirHandle {
 
 class FilesystemImpl final : public Filesystem {
  public:
-  FilesystemImpl(Options options, std::shared_ptr<ObjectStore> store,
-                 std::shared_ptr<Clock> clock);
+  FilesystemImpl(Options options, std::shared_ptr<ObjectStore> store, std::shared_ptr<Clock> clock);
   ~FilesystemImpl() override;
 
   FsResult<Entry> Lookup(Ino parent, std::string_view name) override;

@@ -77,7 +77,9 @@ void ReplyEntry(fuse_req_t req, const fs::FsResult<fs::Entry>& r) {
   fuse_reply_entry(req, &p);
 }
 
-void ReplyStatus(fuse_req_t req, const fs::FsStatus& s) { fuse_reply_err(req, s.ok() ? 0 : s.error()); }
+void ReplyStatus(fuse_req_t req, const fs::FsStatus& s) {
+  fuse_reply_err(req, s.ok() ? 0 : s.error());
+}
 
 void OpInit(void* userdata, fuse_conn_info* conn) {
   (void)userdata;

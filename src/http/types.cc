@@ -9,11 +9,16 @@ namespace s3fs::http {
 
 std::string_view MethodName(Method m) {
   switch (m) {
-    case Method::kGet: return "GET";
-    case Method::kHead: return "HEAD";
-    case Method::kPut: return "PUT";
-    case Method::kPost: return "POST";
-    case Method::kDelete: return "DELETE";
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPost:
+      return "POST";
+    case Method::kDelete:
+      return "DELETE";
   }
   return "GET";
 }
@@ -62,14 +67,22 @@ uint64_t Request::BodySize() const {
 
 std::string_view TransportErrorKindName(TransportError::Kind k) {
   switch (k) {
-    case TransportError::Kind::kConnect: return "ConnectionFailed";
-    case TransportError::Kind::kDns: return "DnsResolutionFailed";
-    case TransportError::Kind::kTimeout: return "Timeout";
-    case TransportError::Kind::kTls: return "TlsError";
-    case TransportError::Kind::kSend: return "SendFailed";
-    case TransportError::Kind::kReceive: return "StreamInterrupted";
-    case TransportError::Kind::kAborted: return "Aborted";
-    case TransportError::Kind::kInvalid: return "InvalidRequest";
+    case TransportError::Kind::kConnect:
+      return "ConnectionFailed";
+    case TransportError::Kind::kDns:
+      return "DnsResolutionFailed";
+    case TransportError::Kind::kTimeout:
+      return "Timeout";
+    case TransportError::Kind::kTls:
+      return "TlsError";
+    case TransportError::Kind::kSend:
+      return "SendFailed";
+    case TransportError::Kind::kReceive:
+      return "StreamInterrupted";
+    case TransportError::Kind::kAborted:
+      return "Aborted";
+    case TransportError::Kind::kInvalid:
+      return "InvalidRequest";
   }
   return "Unknown";
 }

@@ -67,12 +67,12 @@ S3Result<std::unique_ptr<Client>> Client::Create(ClientConfig config,
   if (endpoint.find("://") == std::string::npos) endpoint = "https://" + endpoint;
   uri::Url url;
   if (!uri::Parse(endpoint, &url) || url.host.empty()) {
-    return Fail(ConfigurationError("InvalidEndpoint",
-                                   "endpoint '" + endpoint + "' is not an http(s) URL"));
+    return Fail(
+        ConfigurationError("InvalidEndpoint", "endpoint '" + endpoint + "' is not an http(s) URL"));
   }
   if (!url.query.empty()) {
-    return Fail(ConfigurationError("InvalidEndpoint",
-                                   "endpoint '" + endpoint + "' must not have a query"));
+    return Fail(
+        ConfigurationError("InvalidEndpoint", "endpoint '" + endpoint + "' must not have a query"));
   }
   c->scheme_ = url.scheme;
   c->host_ = url.HostHeader();
@@ -96,8 +96,10 @@ Client::~Client() = default;
 
 bool Client::UsePathStyle(const std::string& bucket) const {
   switch (config_.addressing) {
-    case ClientConfig::Addressing::kPath: return true;
-    case ClientConfig::Addressing::kVirtualHost: return bucket.empty();
+    case ClientConfig::Addressing::kPath:
+      return true;
+    case ClientConfig::Addressing::kVirtualHost:
+      return bucket.empty();
     case ClientConfig::Addressing::kAuto:
       // Virtual-hosted only where DNS works for it: AWS, DNS-safe names, and over https no
       // dots (the wildcard certificate covers one label).
@@ -188,8 +190,8 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
     S3Error e;
     e.category = Category::kNetwork;
     e.kind = "CircuitOpen";
-    e.message = "endpoint " + host_ + " is failing; circuit breaker open, not sending " +
-                a->op.name;
+    e.message =
+        "endpoint " + host_ + " is failing; circuit breaker open, not sending " + a->op.name;
     Finish(std::move(a), Fail(std::move(e)));
     return;
   }
@@ -207,8 +209,8 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
   req.body_source = a->op.body_source;
   req.timeout = config_.request_timeout;
   if (a->op.body_source && a->attempts > 1 && !a->op.body_source->Rewind()) {
-    Finish(std::move(a), Fail(ValidationError("ValidationError",
-                                              "request body cannot be replayed for a retry")));
+    Finish(std::move(a),
+           Fail(ValidationError("ValidationError", "request body cannot be replayed for a retry")));
     return;
   }
   if (a->op.sink != nullptr) {
@@ -255,15 +257,15 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
 }
 
 void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result) {
-  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_->Monotonic() -
-                                                                        a->started);
+  auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_->Monotonic() - a->started);
   if (result.ok()) {
     breaker_.OnSuccess();
     S3FS_LOG_DEBUG("s3 op={} target={} status={} request_id={} bytes={} duration_ms={} attempt={}",
                    a->op.name, Redacted(a->op), result->status,
                    result->headers.Get("x-amz-request-id").value_or("-"),
-                   result->bytes_received + (a->op.body ? a->op.body->size() : 0),
-                   elapsed.count(), a->attempts);
+                   result->bytes_received + (a->op.body ? a->op.body->size() : 0), elapsed.count(),
+                   a->attempts);
     a->done(std::move(result));
     return;
   }
@@ -276,9 +278,8 @@ void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result)
     }
   }
   bool replayable = a->sink_bytes == 0;
-  auto delay = replayable && a->attempts > 0
-                   ? config_.retry.NextDelay(e, a->attempts, *random_)
-                   : std::nullopt;
+  auto delay = replayable && a->attempts > 0 ? config_.retry.NextDelay(e, a->attempts, *random_)
+                                             : std::nullopt;
   if (delay && e.kind != "CircuitOpen") {
     stats_.retries++;
     S3FS_LOG_WARN("s3 op={} target={} attempt={} failed: {}; retrying in {} ms", a->op.name,

@@ -28,23 +28,32 @@ S3Status CheckPartNumber(uint32_t n) {
 
 std::string_view AlgoName(ChecksumAlgorithm a) {
   switch (a) {
-    case ChecksumAlgorithm::kCrc32: return "CRC32";
-    case ChecksumAlgorithm::kCrc32c: return "CRC32C";
-    case ChecksumAlgorithm::kSha1: return "SHA1";
-    case ChecksumAlgorithm::kSha256: return "SHA256";
-    case ChecksumAlgorithm::kNone: return "";
+    case ChecksumAlgorithm::kCrc32:
+      return "CRC32";
+    case ChecksumAlgorithm::kCrc32c:
+      return "CRC32C";
+    case ChecksumAlgorithm::kSha1:
+      return "SHA1";
+    case ChecksumAlgorithm::kSha256:
+      return "SHA256";
+    case ChecksumAlgorithm::kNone:
+      return "";
   }
   return "";
 }
 
 std::string PartChecksum(ChecksumAlgorithm a, std::string_view body) {
   switch (a) {
-    case ChecksumAlgorithm::kCrc32: return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
+    case ChecksumAlgorithm::kCrc32:
+      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
     case ChecksumAlgorithm::kCrc32c:
       return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32c(body)));
-    case ChecksumAlgorithm::kSha1: return crypto::Base64Encode(crypto::Sha1(body));
-    case ChecksumAlgorithm::kSha256: return crypto::Base64Encode(crypto::Sha256(body));
-    case ChecksumAlgorithm::kNone: return "";
+    case ChecksumAlgorithm::kSha1:
+      return crypto::Base64Encode(crypto::Sha1(body));
+    case ChecksumAlgorithm::kSha256:
+      return crypto::Base64Encode(crypto::Sha256(body));
+    case ChecksumAlgorithm::kNone:
+      return "";
   }
   return "";
 }
@@ -137,24 +146,24 @@ static void UploadPartImpl(Client& c, UploadPartRequest req,
       op.headers.Set(checksum_header, PartChecksum(req.checksum, *body));
     }
   } else if (req.compute_md5 || req.checksum != ChecksumAlgorithm::kNone) {
-    return done(Fail(ValidationError(
-        "ValidationError", "checksums of streamed parts are not computed: pass the part in memory")));
+    return done(Fail(
+        ValidationError("ValidationError",
+                        "checksums of streamed parts are not computed: pass the part in memory")));
   }
   op.body = std::move(body);
   op.body_source = std::move(source);
-  c.Execute(std::move(op),
-            [done = std::move(done), checksum_header](S3Result<http::Response> r) {
-              if (!r.ok()) return done(Fail(std::move(r).error()));
-              UploadPartOutput out;
-              out.etag = r->headers.Get("ETag").value_or("");
-              if (!checksum_header.empty()) {
-                out.checksum = r->headers.Get(checksum_header).value_or("");
-              }
-              if (out.etag.empty()) {
-                return done(Fail(ResponseError("InvalidResponse", "UploadPart: no ETag")));
-              }
-              done(std::move(out));
-            });
+  c.Execute(std::move(op), [done = std::move(done), checksum_header](S3Result<http::Response> r) {
+    if (!r.ok()) return done(Fail(std::move(r).error()));
+    UploadPartOutput out;
+    out.etag = r->headers.Get("ETag").value_or("");
+    if (!checksum_header.empty()) {
+      out.checksum = r->headers.Get(checksum_header).value_or("");
+    }
+    if (out.etag.empty()) {
+      return done(Fail(ResponseError("InvalidResponse", "UploadPart: no ETag")));
+    }
+    done(std::move(out));
+  });
 }
 
 void Client::UploadPartAsync(UploadPartRequest req, std::shared_ptr<const std::string> body,
@@ -330,8 +339,7 @@ S3Status Client::AbortMultipartUpload(AbortMultipartUploadRequest req) {
 S3Result<ListPartsOutput> Client::ListParts(ListPartsRequest req) {
   return Wait<ListPartsOutput>([&](auto cb) { ListPartsAsync(std::move(req), cb); });
 }
-S3Result<ListMultipartUploadsOutput> Client::ListMultipartUploads(
-    ListMultipartUploadsRequest req) {
+S3Result<ListMultipartUploadsOutput> Client::ListMultipartUploads(ListMultipartUploadsRequest req) {
   return Wait<ListMultipartUploadsOutput>(
       [&](auto cb) { ListMultipartUploadsAsync(std::move(req), cb); });
 }

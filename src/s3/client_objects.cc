@@ -19,9 +19,8 @@ std::string StripQuotes(std::string etag) {
 
 S3Status ValidateSse(const Sse& sse) {
   if (sse.kind == Sse::Kind::kCustomer && sse.customer_key.size() != 32) {
-    return Fail(ValidationError("ValidationError",
-                                "SSE-C key must be 32 bytes (AES-256), got " +
-                                    std::to_string(sse.customer_key.size())));
+    return Fail(ValidationError("ValidationError", "SSE-C key must be 32 bytes (AES-256), got " +
+                                                       std::to_string(sse.customer_key.size())));
   }
   if (sse.kind == Sse::Kind::kKms) {
     for (char c : sse.kms_key_id) {
@@ -35,7 +34,8 @@ S3Status ValidateSse(const Sse& sse) {
 
 void AddSseHeaders(const Sse& sse, bool copy_source, http::Headers* h) {
   switch (sse.kind) {
-    case Sse::Kind::kNone: break;
+    case Sse::Kind::kNone:
+      break;
     case Sse::Kind::kS3:
       if (!copy_source) h->Set("x-amz-server-side-encryption", "AES256");
       break;
@@ -45,7 +45,8 @@ void AddSseHeaders(const Sse& sse, bool copy_source, http::Headers* h) {
         if (!sse.kms_key_id.empty()) {
           h->Set("x-amz-server-side-encryption-aws-kms-key-id", sse.kms_key_id);
         }
-        if (!sse.kms_context.empty()) h->Set("x-amz-server-side-encryption-context", sse.kms_context);
+        if (!sse.kms_context.empty())
+          h->Set("x-amz-server-side-encryption-context", sse.kms_context);
       }
       break;
     case Sse::Kind::kCustomer: {
@@ -84,7 +85,8 @@ void AddConditions(const ReadConditions& c, bool copy_source, http::Headers* h) 
   std::string p = copy_source ? "x-amz-copy-source-" : "";
   if (!c.if_match.empty()) h->Set(p + "If-Match", c.if_match);
   if (!c.if_none_match.empty()) h->Set(p + "If-None-Match", c.if_none_match);
-  if (c.if_modified_since) h->Set(p + "If-Modified-Since", xml::FormatHttpDate(*c.if_modified_since));
+  if (c.if_modified_since)
+    h->Set(p + "If-Modified-Since", xml::FormatHttpDate(*c.if_modified_since));
   if (c.if_unmodified_since) {
     h->Set(p + "If-Unmodified-Since", xml::FormatHttpDate(*c.if_unmodified_since));
   }
@@ -98,11 +100,16 @@ std::string RangeHeader(const ByteRange& r) {
 
 std::string_view ChecksumHeader(ChecksumAlgorithm a) {
   switch (a) {
-    case ChecksumAlgorithm::kCrc32: return "x-amz-checksum-crc32";
-    case ChecksumAlgorithm::kCrc32c: return "x-amz-checksum-crc32c";
-    case ChecksumAlgorithm::kSha1: return "x-amz-checksum-sha1";
-    case ChecksumAlgorithm::kSha256: return "x-amz-checksum-sha256";
-    case ChecksumAlgorithm::kNone: return "";
+    case ChecksumAlgorithm::kCrc32:
+      return "x-amz-checksum-crc32";
+    case ChecksumAlgorithm::kCrc32c:
+      return "x-amz-checksum-crc32c";
+    case ChecksumAlgorithm::kSha1:
+      return "x-amz-checksum-sha1";
+    case ChecksumAlgorithm::kSha256:
+      return "x-amz-checksum-sha256";
+    case ChecksumAlgorithm::kNone:
+      return "";
   }
   return "";
 }
@@ -110,12 +117,16 @@ std::string_view ChecksumHeader(ChecksumAlgorithm a) {
 // Base64 checksum of an in-memory body.
 std::string ComputeChecksum(ChecksumAlgorithm a, std::string_view body) {
   switch (a) {
-    case ChecksumAlgorithm::kCrc32: return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
+    case ChecksumAlgorithm::kCrc32:
+      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
     case ChecksumAlgorithm::kCrc32c:
       return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32c(body)));
-    case ChecksumAlgorithm::kSha1: return crypto::Base64Encode(crypto::Sha1(body));
-    case ChecksumAlgorithm::kSha256: return crypto::Base64Encode(crypto::Sha256(body));
-    case ChecksumAlgorithm::kNone: return "";
+    case ChecksumAlgorithm::kSha1:
+      return crypto::Base64Encode(crypto::Sha1(body));
+    case ChecksumAlgorithm::kSha256:
+      return crypto::Base64Encode(crypto::Sha256(body));
+    case ChecksumAlgorithm::kNone:
+      return "";
   }
   return "";
 }
@@ -125,7 +136,8 @@ bool DigestSource(http::BodySource& src, ChecksumAlgorithm algo, bool md5, std::
                   std::string* md5_b64) {
   crypto::Hasher md5h(crypto::Hasher::Algo::kMd5);
   std::unique_ptr<crypto::Hasher> sha;
-  if (algo == ChecksumAlgorithm::kSha1) sha = std::make_unique<crypto::Hasher>(crypto::Hasher::Algo::kSha1);
+  if (algo == ChecksumAlgorithm::kSha1)
+    sha = std::make_unique<crypto::Hasher>(crypto::Hasher::Algo::kSha1);
   if (algo == ChecksumAlgorithm::kSha256) {
     sha = std::make_unique<crypto::Hasher>(crypto::Hasher::Algo::kSha256);
   }
@@ -406,9 +418,9 @@ void Client::CopyObjectAsync(CopyObjectRequest req, Callback<CopyObjectOutput> d
   bool replace = req.metadata_directive == CopyObjectRequest::Directive::kReplace;
   op.headers.Set("x-amz-metadata-directive", replace ? "REPLACE" : "COPY");
   if (req.tagging_directive) {
-    op.headers.Set("x-amz-tagging-directive",
-                   *req.tagging_directive == CopyObjectRequest::Directive::kReplace ? "REPLACE"
-                                                                                    : "COPY");
+    op.headers.Set(
+        "x-amz-tagging-directive",
+        *req.tagging_directive == CopyObjectRequest::Directive::kReplace ? "REPLACE" : "COPY");
   }
   ObjectAttributes attrs = req.attrs;
   if (!replace) {
@@ -549,15 +561,15 @@ S3Result<CopyObjectOutput> Client::CopyObject(CopyObjectRequest req) {
 S3Result<ListObjectsV2Output> Client::ListObjectsV2(ListObjectsV2Request req) {
   return Wait<ListObjectsV2Output>([&](auto cb) { ListObjectsV2Async(std::move(req), cb); });
 }
-S3Status Client::ListObjectsV2All(
-    ListObjectsV2Request req, const std::function<bool(const ListObjectsV2Output&)>& on_page) {
+S3Status Client::ListObjectsV2All(ListObjectsV2Request req,
+                                  const std::function<bool(const ListObjectsV2Output&)>& on_page) {
   while (true) {
     S3FS_ASSIGN_OR_RETURN(auto page, ListObjectsV2(req));
     if (!on_page(page)) return {};
     if (!page.is_truncated) return {};
     if (page.next_continuation_token.empty()) {
-      return Fail(ResponseError("InvalidResponse",
-                                "truncated listing without a NextContinuationToken"));
+      return Fail(
+          ResponseError("InvalidResponse", "truncated listing without a NextContinuationToken"));
     }
     req.continuation_token = page.next_continuation_token;
   }

@@ -36,9 +36,9 @@ S3Result<Credentials> ParsePasswdFile(std::string_view content, std::string_view
     auto fields = str::Split(line, ':');
     if (fields.size() == 2) {
       if (fields[0].empty() || fields[1].empty()) {
-        return Fail(CredentialsError("InvalidCredentials",
-                                     "passwd file line " + std::to_string(line_no) +
-                                         ": empty access key or secret"));
+        return Fail(CredentialsError(
+            "InvalidCredentials",
+            "passwd file line " + std::to_string(line_no) + ": empty access key or secret"));
       }
       if (def.empty()) {
         def.access_key_id = fields[0];
@@ -46,18 +46,18 @@ S3Result<Credentials> ParsePasswdFile(std::string_view content, std::string_view
       }
     } else if (fields.size() == 3) {
       if (fields[1].empty() || fields[2].empty()) {
-        return Fail(CredentialsError("InvalidCredentials",
-                                     "passwd file line " + std::to_string(line_no) +
-                                         ": empty access key or secret"));
+        return Fail(CredentialsError(
+            "InvalidCredentials",
+            "passwd file line " + std::to_string(line_no) + ": empty access key or secret"));
       }
       if (fields[0] == bucket && for_bucket.empty()) {
         for_bucket.access_key_id = fields[1];
         for_bucket.secret_access_key = SecretString(fields[2]);
       }
     } else {
-      return Fail(CredentialsError(
-          "InvalidCredentials", "passwd file line " + std::to_string(line_no) +
-                                    ": expected ACCESS:SECRET or BUCKET:ACCESS:SECRET"));
+      return Fail(CredentialsError("InvalidCredentials",
+                                   "passwd file line " + std::to_string(line_no) +
+                                       ": expected ACCESS:SECRET or BUCKET:ACCESS:SECRET"));
     }
     for (auto& f : fields) SecureWipe(f.data(), f.size());
   }
@@ -70,21 +70,21 @@ S3Result<Credentials> ParsePasswdFile(std::string_view content, std::string_view
     SecureWipe(kv_secret.data(), kv_secret.size());
     return c;
   }
-  return Fail(CredentialsError("CredentialsNotFound",
-                               "passwd file has no credentials for bucket '" +
-                                   std::string(bucket) + "' and no default line"));
+  return Fail(
+      CredentialsError("CredentialsNotFound", "passwd file has no credentials for bucket '" +
+                                                  std::string(bucket) + "' and no default line"));
 }
 
 S3Status CheckPasswdFileMode(const std::string& path, unsigned mode) {
   if ((mode & S_IRWXO) != 0) {
-    return Fail(CredentialsError("InvalidCredentials",
-                                 "passwd file " + path +
-                                     " is accessible by others: run chmod 600 " + path));
+    return Fail(CredentialsError(
+        "InvalidCredentials",
+        "passwd file " + path + " is accessible by others: run chmod 600 " + path));
   }
   if (path != "/etc/passwd-s3fs" && (mode & S_IRWXG) != 0) {
-    return Fail(CredentialsError("InvalidCredentials",
-                                 "passwd file " + path +
-                                     " is accessible by its group: run chmod 600 " + path));
+    return Fail(CredentialsError(
+        "InvalidCredentials",
+        "passwd file " + path + " is accessible by its group: run chmod 600 " + path));
   }
   return {};
 }
@@ -118,9 +118,9 @@ S3Result<Credentials> ParseAwsCredentialsFile(std::string_view content, std::str
                                  "profile '" + std::string(profile) + "' not found"));
   }
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
-    return Fail(CredentialsError("CredentialsNotFound",
-                                 "profile '" + std::string(profile) +
-                                     "' has no aws_access_key_id/aws_secret_access_key"));
+    return Fail(CredentialsError(
+        "CredentialsNotFound",
+        "profile '" + std::string(profile) + "' has no aws_access_key_id/aws_secret_access_key"));
   }
   return c;
 }

@@ -13,9 +13,12 @@ namespace {
 
 const EVP_MD* Md(Hasher::Algo a) {
   switch (a) {
-    case Hasher::Algo::kSha256: return EVP_sha256();
-    case Hasher::Algo::kMd5: return EVP_md5();
-    case Hasher::Algo::kSha1: return EVP_sha1();
+    case Hasher::Algo::kSha256:
+      return EVP_sha256();
+    case Hasher::Algo::kMd5:
+      return EVP_md5();
+    case Hasher::Algo::kSha1:
+      return EVP_sha1();
   }
   return EVP_sha256();
 }
@@ -128,8 +131,7 @@ std::string HexEncode(std::string_view bytes) {
 }
 
 std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;

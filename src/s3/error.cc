@@ -10,18 +10,30 @@ namespace s3fs::s3 {
 
 std::string_view CategoryName(Category c) {
   switch (c) {
-    case Category::kConfiguration: return "ConfigurationError";
-    case Category::kCredentials: return "CredentialsError";
-    case Category::kSigning: return "SigningError";
-    case Category::kRequest: return "RequestError";
-    case Category::kBucket: return "BucketError";
-    case Category::kObject: return "ObjectError";
-    case Category::kMultipart: return "MultipartError";
-    case Category::kAccess: return "AccessError";
-    case Category::kNetwork: return "NetworkError";
-    case Category::kServer: return "ServerError";
-    case Category::kResponse: return "ResponseError";
-    case Category::kTransfer: return "TransferError";
+    case Category::kConfiguration:
+      return "ConfigurationError";
+    case Category::kCredentials:
+      return "CredentialsError";
+    case Category::kSigning:
+      return "SigningError";
+    case Category::kRequest:
+      return "RequestError";
+    case Category::kBucket:
+      return "BucketError";
+    case Category::kObject:
+      return "ObjectError";
+    case Category::kMultipart:
+      return "MultipartError";
+    case Category::kAccess:
+      return "AccessError";
+    case Category::kNetwork:
+      return "NetworkError";
+    case Category::kServer:
+      return "ServerError";
+    case Category::kResponse:
+      return "ResponseError";
+    case Category::kTransfer:
+      return "TransferError";
   }
   return "Error";
 }
@@ -60,8 +72,7 @@ constexpr std::array kCodeRules = {
     CodeRule{"PermanentRedirect", Category::kConfiguration, "WrongRegion", false},
     CodeRule{"TemporaryRedirect", Category::kConfiguration, "WrongRegion", false},
     CodeRule{"AuthorizationHeaderMalformed", Category::kConfiguration, "WrongRegion", false},
-    CodeRule{"IllegalLocationConstraintException", Category::kConfiguration, "WrongRegion",
-             false},
+    CodeRule{"IllegalLocationConstraintException", Category::kConfiguration, "WrongRegion", false},
     CodeRule{"InvalidRequest", Category::kRequest, "ValidationError", false},
     CodeRule{"InvalidArgument", Category::kRequest, "ValidationError", false},
     CodeRule{"MalformedXML", Category::kRequest, "ValidationError", false},

@@ -18,15 +18,18 @@ const RetryRule* RetryPolicy::RuleFor(const S3Error& e) const {
   if (!e.retryable) return nullptr;
   if (e.kind == "SlowDown") return &slow_down;
   switch (e.category) {
-    case Category::kServer: return &server;
-    case Category::kNetwork: return &network;
-    case Category::kTransfer: return &stream;
-    default: return nullptr;
+    case Category::kServer:
+      return &server;
+    case Category::kNetwork:
+      return &network;
+    case Category::kTransfer:
+      return &stream;
+    default:
+      return nullptr;
   }
 }
 
-std::optional<std::chrono::milliseconds> RetryPolicy::NextDelay(const S3Error& e,
-                                                                int attempts_made,
+std::optional<std::chrono::milliseconds> RetryPolicy::NextDelay(const S3Error& e, int attempts_made,
                                                                 Random& random) const {
   const RetryRule* rule = RuleFor(e);
   if (rule == nullptr || attempts_made >= rule->max_attempts) return std::nullopt;
@@ -83,9 +86,12 @@ CircuitBreaker::State CircuitBreaker::state() const {
 
 std::string_view CircuitBreaker::StateName(State s) {
   switch (s) {
-    case State::kClosed: return "closed";
-    case State::kOpen: return "open";
-    case State::kHalfOpen: return "half_open";
+    case State::kClosed:
+      return "closed";
+    case State::kOpen:
+      return "open";
+    case State::kHalfOpen:
+      return "half_open";
   }
   return "closed";
 }

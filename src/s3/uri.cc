@@ -51,8 +51,8 @@ bool Decode(std::string_view s, std::string* out, bool plus_is_space) {
 }
 
 std::string Url::HostHeader() const {
-  bool default_port = port == 0 || (scheme == "http" && port == 80) ||
-                      (scheme == "https" && port == 443);
+  bool default_port =
+      port == 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return default_port ? h : h + ":" + std::to_string(port);
 }

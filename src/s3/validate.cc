@@ -100,9 +100,8 @@ size_t Utf8Length(std::string_view s) {
 S3Status ValidateKey(std::string_view key) {
   if (key.empty()) return Fail(ValidationError("InvalidObjectKey", "object key is empty"));
   if (key.size() > kMaxKeyBytes) {
-    return Fail(ValidationError("InvalidObjectKey",
-                                "object key is " + std::to_string(key.size()) +
-                                    " bytes; S3 allows at most 1024"));
+    return Fail(ValidationError("InvalidObjectKey", "object key is " + std::to_string(key.size()) +
+                                                        " bytes; S3 allows at most 1024"));
   }
   if (!IsValidUtf8(key)) {
     return Fail(ValidationError("InvalidObjectKey", "object key is not valid UTF-8"));
@@ -116,8 +115,8 @@ S3Status ValidateMetadata(const std::map<std::string, std::string>& metadata) {
     if (name.empty()) return Fail(ValidationError("ValidationError", "empty metadata name"));
     for (char c : name) {
       unsigned char u = static_cast<unsigned char>(c);
-      bool token = u > 0x20 && u < 0x7F && std::string_view("()<>@,;:\\\"/[]?={}").find(c) ==
-                                                std::string_view::npos;
+      bool token = u > 0x20 && u < 0x7F &&
+                   std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
       if (!token) {
         return Fail(ValidationError("ValidationError",
                                     "metadata name '" + name + "' has a character HTTP forbids"));
@@ -126,8 +125,8 @@ S3Status ValidateMetadata(const std::map<std::string, std::string>& metadata) {
     for (char c : value) {
       unsigned char u = static_cast<unsigned char>(c);
       if (u < 0x20 || u >= 0x7F) {
-        return Fail(ValidationError(
-            "ValidationError", "metadata '" + name + "' value must be printable ASCII"));
+        return Fail(ValidationError("ValidationError",
+                                    "metadata '" + name + "' value must be printable ASCII"));
       }
     }
     total += name.size() + value.size();
@@ -141,8 +140,8 @@ S3Status ValidateMetadata(const std::map<std::string, std::string>& metadata) {
 
 S3Status ValidateTags(const std::vector<Tag>& tags) {
   if (tags.size() > kMaxTags) {
-    return Fail(ValidationError("ValidationError", std::to_string(tags.size()) +
-                                                       " tags given; S3 allows at most 10"));
+    return Fail(ValidationError("ValidationError",
+                                std::to_string(tags.size()) + " tags given; S3 allows at most 10"));
   }
   std::set<std::string> seen;
   for (const auto& t : tags) {
@@ -187,9 +186,11 @@ S3Result<std::vector<Tag>> DecodeTagging(std::string_view text) {
     size_t eq = pair.find('=');
     Tag t;
     std::string_view k = std::string_view(pair).substr(0, eq);
-    std::string_view v = eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1);
+    std::string_view v =
+        eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1);
     if (!uri::Decode(k, &t.key, true) || !uri::Decode(v, &t.value, true)) {
-      return Fail(ValidationError("ValidationError", "malformed tagging '" + std::string(text) + "'"));
+      return Fail(
+          ValidationError("ValidationError", "malformed tagging '" + std::string(text) + "'"));
     }
     tags.push_back(std::move(t));
   }
@@ -199,8 +200,8 @@ S3Result<std::vector<Tag>> DecodeTagging(std::string_view text) {
 
 bool IsKnownStorageClass(const std::string& name) {
   static const std::set<std::string> kClasses = {
-      "STANDARD",    "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-      "GLACIER",     "DEEP_ARCHIVE",       "GLACIER_IR",  "OUTPOSTS",   "EXPRESS_ONEZONE",
+      "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+      "GLACIER",  "DEEP_ARCHIVE",       "GLACIER_IR",  "OUTPOSTS",   "EXPRESS_ONEZONE",
       "SNOW"};
   return kClasses.count(name) > 0;
 }

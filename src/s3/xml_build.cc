@@ -24,11 +24,21 @@ std::string Escape(std::string_view text) {
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (u < 0x20) {
           // Control characters (legal in S3 keys) as numeric references, which S3 accepts.
@@ -63,11 +73,20 @@ std::string BuildCompleteMultipartUpload(const std::vector<CompletedPart>& parts
                                          ChecksumAlgorithm algo) {
   std::string_view checksum_name;
   switch (algo) {
-    case ChecksumAlgorithm::kCrc32: checksum_name = "ChecksumCRC32"; break;
-    case ChecksumAlgorithm::kCrc32c: checksum_name = "ChecksumCRC32C"; break;
-    case ChecksumAlgorithm::kSha1: checksum_name = "ChecksumSHA1"; break;
-    case ChecksumAlgorithm::kSha256: checksum_name = "ChecksumSHA256"; break;
-    case ChecksumAlgorithm::kNone: break;
+    case ChecksumAlgorithm::kCrc32:
+      checksum_name = "ChecksumCRC32";
+      break;
+    case ChecksumAlgorithm::kCrc32c:
+      checksum_name = "ChecksumCRC32C";
+      break;
+    case ChecksumAlgorithm::kSha1:
+      checksum_name = "ChecksumSHA1";
+      break;
+    case ChecksumAlgorithm::kSha256:
+      checksum_name = "ChecksumSHA256";
+      break;
+    case ChecksumAlgorithm::kNone:
+      break;
   }
   std::string out(kHeader);
   out += "<CompleteMultipartUpload";

@@ -267,8 +267,8 @@ S3Result<ListObjectsV2Output> ParseListObjectsV2(std::string_view body) {
     o.key = ChildText(c, "Key");
     o.etag = ChildText(c, "ETag");
     o.storage_class = ChildText(c, "StorageClass");
-    if (!OptNumber(c, "Size", &o.size, &err) || !OptTime(c, "LastModified", &o.last_modified, &err) ||
-        !MaybeDecode(url, &o.key)) {
+    if (!OptNumber(c, "Size", &o.size, &err) ||
+        !OptTime(c, "LastModified", &o.last_modified, &err) || !MaybeDecode(url, &o.key)) {
       ok = false;
       if (err.empty()) err = "bad URL encoding in key";
       return;
@@ -410,8 +410,8 @@ S3Result<DeleteObjectsOutput> ParseDeleteObjects(std::string_view body) {
   if (!Open(doc, "DeleteResult", &failure, false)) return failure;
   DeleteObjectsOutput out;
   ForEach(doc.root(), "Deleted", [&](const Node* d) {
-    out.deleted.push_back(DeletedObject{ChildText(d, "Key"), ChildText(d, "VersionId"),
-                                        Bool(d, "DeleteMarker")});
+    out.deleted.push_back(
+        DeletedObject{ChildText(d, "Key"), ChildText(d, "VersionId"), Bool(d, "DeleteMarker")});
   });
   ForEach(doc.root(), "Error", [&](const Node* e) {
     out.errors.push_back(DeleteObjectError{ChildText(e, "Key"), ChildText(e, "VersionId"),
@@ -564,9 +564,9 @@ bool ParseHttpDate(std::string_view t, TimePoint* out) {
     return false;
   }
   if (!Digits(rest, 0, 2, &d) || rest[2] != ' ' || rest[6] != ' ' || !Digits(rest, 7, 4, &y) ||
-      rest[11] != ' ' || !Digits(rest, 12, 2, &h) || rest[14] != ':' ||
-      !Digits(rest, 15, 2, &mi) || rest[17] != ':' || !Digits(rest, 18, 2, &s) ||
-      rest.size() != 24 || rest.substr(20) != " GMT") {
+      rest[11] != ' ' || !Digits(rest, 12, 2, &h) || rest[14] != ':' || !Digits(rest, 15, 2, &mi) ||
+      rest[17] != ':' || !Digits(rest, 18, 2, &s) || rest.size() != 24 ||
+      rest.substr(20) != " GMT") {
     return false;
   }
   for (unsigned m = 0; m < 12; ++m) {
@@ -610,8 +610,8 @@ std::string FormatIso8601(TimePoint t) {
   unsigned mo, d, h, mi, s, ms, wd;
   Split(t, &y, &mo, &d, &h, &mi, &s, &ms, &wd);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ",
-                static_cast<long long>(y), mo, d, h, mi, s, ms);
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(y),
+                mo, d, h, mi, s, ms);
   return buf;
 }
 

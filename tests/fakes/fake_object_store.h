@@ -79,7 +79,8 @@ class FakeObjectStore final : public fs::ObjectStore {
     return it->second.meta;
   }
 
-  std::vector<s3::S3Result<fs::ObjectMeta>> HeadMany(const std::vector<std::string>& keys) override {
+  std::vector<s3::S3Result<fs::ObjectMeta>> HeadMany(
+      const std::vector<std::string>& keys) override {
     std::vector<s3::S3Result<fs::ObjectMeta>> out;
     for (const auto& k : keys) out.push_back(Head(k));
     return out;
@@ -149,9 +150,8 @@ class FakeObjectStore final : public fs::ObjectStore {
       e.http_status = 412;
       return Fail(e);
     }
-    bytes_read_ += std::min<uint64_t>(len, it->second.body.size() > offset
-                                               ? it->second.body.size() - offset
-                                               : 0);
+    bytes_read_ += std::min<uint64_t>(
+        len, it->second.body.size() > offset ? it->second.body.size() - offset : 0);
     if (offset >= it->second.body.size()) return std::string();
     return it->second.body.substr(offset, len);
   }

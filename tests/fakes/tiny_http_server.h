@@ -33,9 +33,9 @@ struct TinyResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   // Misbehaviour.
-  bool close_after_half_body = false;     // sends Content-Length, then half the body, then closes
-  std::chrono::milliseconds stall{0};     // sleeps after the headers before the body
-  bool omit_content_length = false;       // HTTP/1.0-style: body ends at close
+  bool close_after_half_body = false;  // sends Content-Length, then half the body, then closes
+  std::chrono::milliseconds stall{0};  // sleeps after the headers before the body
+  bool omit_content_length = false;    // HTTP/1.0-style: body ends at close
 };
 
 class TinyHttpServer {
@@ -148,7 +148,8 @@ class TinyHttpServer {
       TinyResponse r = handler_(req);
       std::string head = "HTTP/1.1 " + std::to_string(r.status) + " X\r\n";
       for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
-      if (!r.omit_content_length) head += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+      if (!r.omit_content_length)
+        head += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
       if (r.omit_content_length) head += "Connection: close\r\n";
       head += "\r\n";
       Send(c, head);

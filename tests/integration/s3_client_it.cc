@@ -6,9 +6,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -68,10 +68,9 @@ class S3IT : public ::testing::Test {
     Credentials c;
     c.access_key_id = access;
     c.secret_access_key = SecretString(secret);
-    auto r = Client::Create(cfg, SharedTransport(),
-                            std::make_shared<StaticCredentialsProvider>(c, "test"),
-                            clock ? clock : RealClock::Instance(),
-                            std::make_shared<DefaultRandom>(42));
+    auto r = Client::Create(
+        cfg, SharedTransport(), std::make_shared<StaticCredentialsProvider>(c, "test"),
+        clock ? clock : RealClock::Instance(), std::make_shared<DefaultRandom>(42));
     EXPECT_TRUE(r.ok());
     return std::move(r).value();
   }
@@ -105,8 +104,9 @@ class S3IT : public ::testing::Test {
       return true;
     });
     for (size_t i = 0; i < keys.size(); i += 1000) {
-      std::vector<ObjectIdentifier> batch(keys.begin() + static_cast<long>(i),
-                                          keys.begin() + static_cast<long>(std::min(keys.size(), i + 1000)));
+      std::vector<ObjectIdentifier> batch(
+          keys.begin() + static_cast<long>(i),
+          keys.begin() + static_cast<long>(std::min(keys.size(), i + 1000)));
       (void)client_->DeleteObjects({bucket_, batch, true});
     }
     auto d = client_->DeleteBucket(bucket_);

@@ -28,9 +28,9 @@ class ClientTest : public ::testing::Test {
     Credentials creds;
     creds.access_key_id = "AKIDTEST";
     creds.secret_access_key = SecretString("secret");
-    auto c = Client::Create(cfg, transport_,
-                            std::make_shared<StaticCredentialsProvider>(creds, "test"), clock_,
-                            std::make_shared<FixedRandom>(0.5));
+    auto c =
+        Client::Create(cfg, transport_, std::make_shared<StaticCredentialsProvider>(creds, "test"),
+                       clock_, std::make_shared<FixedRandom>(0.5));
     ASSERT_TRUE(c.ok()) << c.error().ToString();
     client_ = std::move(c).value();
   }
@@ -158,10 +158,10 @@ TEST_F(ClientTest, NetworkErrorsRetriedThenReported) {
 
 TEST_F(ClientTest, CircuitBreakerFailsFastWhenEndpointIsDead) {
   transport_->SetHandler([](const testing::RecordedRequest&) {
-    return FakeTransport::Answer(Fail(http::TransportError{
-        http::TransportError::Kind::kConnect, "refused", 0}));
+    return FakeTransport::Answer(
+        Fail(http::TransportError{http::TransportError::Kind::kConnect, "refused", 0}));
   });
-  auto first = client_->ListBuckets();  // 3 attempts
+  auto first = client_->ListBuckets();   // 3 attempts
   auto second = client_->ListBuckets();  // 2 more failures open the breaker, then fail fast
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(client_->breaker_state(), CircuitBreaker::State::kOpen);
@@ -247,8 +247,9 @@ TEST_F(ClientTest, DeleteObjectsSendsXmlWithMd5) {
 }
 
 TEST_F(ClientTest, CopyObjectHeaders) {
-  transport_->Push(200, "<CopyObjectResult><ETag>\"e\"</ETag><LastModified>"
-                        "2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>");
+  transport_->Push(200,
+                   "<CopyObjectResult><ETag>\"e\"</ETag><LastModified>"
+                   "2024-01-01T00:00:00.000Z</LastModified></CopyObjectResult>");
   CopyObjectRequest req;
   req.source_bucket = "src";
   req.source_key = "a b";
@@ -328,8 +329,9 @@ TEST_F(ClientTest, UploadAbortsMultipartOnPartFailure) {
     http::Response resp;
     resp.status = 200;
     if (r.url.find("?uploads") != std::string::npos) {
-      resp.body = "<InitiateMultipartUploadResult><UploadId>U1</UploadId>"
-                  "</InitiateMultipartUploadResult>";
+      resp.body =
+          "<InitiateMultipartUploadResult><UploadId>U1</UploadId>"
+          "</InitiateMultipartUploadResult>";
     } else if (r.url.find("partNumber=2") != std::string::npos) {
       resp.status = 403;
       resp.body = "<Error><Code>AccessDenied</Code></Error>";
@@ -356,8 +358,8 @@ TEST_F(ClientTest, UploadAbortsMultipartOnPartFailure) {
   EXPECT_EQ(reqs.back().method, http::Method::kDelete);
   EXPECT_NE(reqs.back().url.find("uploadId=U1"), std::string::npos);
   for (const auto& q : reqs) {
-    EXPECT_EQ(q.url.find("uploadId=U1&") == std::string::npos &&
-                  q.method == http::Method::kPost && q.url.find("?uploads") == std::string::npos,
+    EXPECT_EQ(q.url.find("uploadId=U1&") == std::string::npos && q.method == http::Method::kPost &&
+                  q.url.find("?uploads") == std::string::npos,
               false)
         << "CompleteMultipartUpload must not be sent: " << q.url;
   }

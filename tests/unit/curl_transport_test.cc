@@ -234,7 +234,8 @@ TEST(CurlTransport, DelayedSendWaits) {
   auto start = std::chrono::steady_clock::now();
   Request get;
   get.url = server.url("/x");
-  t->SendAsync(get, [&](Result<Response, TransportError>) { done.set_value(); }, 300ms);
+  t->SendAsync(
+      get, [&](Result<Response, TransportError>) { done.set_value(); }, 300ms);
   done.get_future().wait();
   EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
 }
@@ -291,7 +292,8 @@ TEST(CurlTransport, ShutdownCallsEveryCallbackOnce) {
       Request get;
       get.url = server.url("/x");
       t->SendAsync(get, [&](Result<Response, TransportError>) { calls++; });
-      t->SendAsync(get, [&](Result<Response, TransportError>) { calls++; }, 10s);
+      t->SendAsync(
+          get, [&](Result<Response, TransportError>) { calls++; }, 10s);
     }
     std::this_thread::sleep_for(100ms);
   }

@@ -120,8 +120,8 @@ TEST_F(FsTest, EmptyFileIsCreatedAtClose) {
 }
 
 TEST_F(FsTest, ReadsObjectsWrittenByOtherTools) {
-  store_->Seed("dir/a.txt", "content of a", {{"mode", "33261"}, {"uid", "7"}, {"gid", "8"},
-                                             {"mtime", "1577934245.5"}});
+  store_->Seed("dir/a.txt", "content of a",
+               {{"mode", "33261"}, {"uid", "7"}, {"gid", "8"}, {"mtime", "1577934245.5"}});
   store_->Seed("dir/sub/deep.txt", "deep");
   store_->Seed("plain", "no metadata");
   Ino dir = LookupIno(kRootIno, "dir");

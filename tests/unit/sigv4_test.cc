@@ -65,7 +65,8 @@ TEST(SigV4Suite, GetVanilla) {
 }
 
 TEST(SigV4Suite, GetVanillaQueryOrderKeyCase) {
-  auto p = SignSuite(http::Method::kGet, "https://example.amazonaws.com/?Param2=value2&Param1=value1");
+  auto p =
+      SignSuite(http::Method::kGet, "https://example.amazonaws.com/?Param2=value2&Param1=value1");
   EXPECT_NE(p.canonical_request.find("\nParam1=value1&Param2=value2\n"), std::string::npos);
   EXPECT_EQ(p.authorization,
             std::string(kSuitePrefix) +
@@ -95,13 +96,13 @@ TEST(SigV4Suite, PathNormalisationOnlyOutsideS3) {
   http::Headers h;
   h.Set("Host", "example.amazonaws.com");
   std::string sh;
-  std::string generic = Signer::CanonicalRequest(
-      http::Method::kGet, "https://example.amazonaws.com/a/./b/../c//d", h, kEmptySha256, false,
-      &sh);
+  std::string generic =
+      Signer::CanonicalRequest(http::Method::kGet, "https://example.amazonaws.com/a/./b/../c//d", h,
+                               kEmptySha256, false, &sh);
   EXPECT_EQ(generic.substr(0, 10), "GET\n/a/c/d");
-  std::string s3 = Signer::CanonicalRequest(http::Method::kGet,
-                                            "https://example.amazonaws.com/a/./b/../c//d", h,
-                                            kEmptySha256, true, &sh);
+  std::string s3 =
+      Signer::CanonicalRequest(http::Method::kGet, "https://example.amazonaws.com/a/./b/../c//d", h,
+                               kEmptySha256, true, &sh);
   EXPECT_EQ(s3.substr(0, 19), "GET\n/a/./b/../c//d\n");
 }
 
@@ -165,10 +166,9 @@ TEST(SigV4S3, ListObjects) {
 
 TEST(SigV4S3, PresignedGet) {
   SignatureParts parts;
-  std::string url = Signer().Presign(http::Method::kGet,
-                                     "https://examplebucket.s3.amazonaws.com/test.txt",
-                                     http::Headers(), S3Creds(), S3Params(), seconds(86400),
-                                     &parts);
+  std::string url =
+      Signer().Presign(http::Method::kGet, "https://examplebucket.s3.amazonaws.com/test.txt",
+                       http::Headers(), S3Creds(), S3Params(), seconds(86400), &parts);
   EXPECT_EQ(parts.signature, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
   EXPECT_EQ(url,
             "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -185,8 +185,8 @@ TEST(SigV4S3, SessionTokenIsSignedAndSent) {
   auto p = Signer().Sign(req, c, S3Params(), kEmptySha256);
   EXPECT_EQ(req.headers.Get("x-amz-security-token"), "TOKEN");
   EXPECT_NE(p.signed_headers.find("x-amz-security-token"), std::string::npos);
-  std::string url = Signer().Presign(http::Method::kGet, req.url, http::Headers(), c, S3Params(),
-                                     seconds(60));
+  std::string url =
+      Signer().Presign(http::Method::kGet, req.url, http::Headers(), c, S3Params(), seconds(60));
   EXPECT_NE(url.find("X-Amz-Security-Token=TOKEN"), std::string::npos);
 }
 

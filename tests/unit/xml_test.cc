@@ -53,8 +53,9 @@ TEST(XmlParse, MalformedAndWrongRoot) {
   auto wrong = ParseListObjectsV2("<ListAllMyBucketsResult/>");
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.error().kind, "InvalidResponse");
-  auto bad_num = ParseListObjectsV2("<ListBucketResult><Contents><Size>12x</Size></Contents>"
-                                    "</ListBucketResult>");
+  auto bad_num = ParseListObjectsV2(
+      "<ListBucketResult><Contents><Size>12x</Size></Contents>"
+      "</ListBucketResult>");
   ASSERT_FALSE(bad_num.ok());
   EXPECT_EQ(bad_num.error().kind, "InvalidResponse");
   EXPECT_FALSE(ParseListObjectsV2("").ok());
@@ -94,9 +95,10 @@ TEST(XmlParse, CompleteAndCopyMayCarryErrorsIn200) {
   ASSERT_FALSE(bad_part.ok());
   EXPECT_FALSE(bad_part.error().retryable);
   EXPECT_EQ(bad_part.error().category, Category::kMultipart);
-  auto copy = ParseCopyObject("<CopyObjectResult><LastModified>2009-10-28T22:32:00Z</LastModified>"
-                              "<ETag>\"9b2cf535f27731c974343645a3985328\"</ETag>"
-                              "</CopyObjectResult>");
+  auto copy = ParseCopyObject(
+      "<CopyObjectResult><LastModified>2009-10-28T22:32:00Z</LastModified>"
+      "<ETag>\"9b2cf535f27731c974343645a3985328\"</ETag>"
+      "</CopyObjectResult>");
   ASSERT_TRUE(copy.ok());
   EXPECT_EQ(copy->etag, "\"9b2cf535f27731c974343645a3985328\"");
   EXPECT_FALSE(ParseCopyObject("<Error><Code>SlowDown</Code></Error>").ok());
@@ -139,8 +141,9 @@ TEST(XmlParse, MultipartListingsBucketsTagsDeletes) {
   EXPECT_EQ(ParseGetBucketLocation("<LocationConstraint xmlns=\"x\">eu-west-1</LocationConstraint>")
                 ->location_constraint,
             "eu-west-1");
-  auto tags = ParseTagging("<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>"
-                           "<Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>");
+  auto tags = ParseTagging(
+      "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag>"
+      "<Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>");
   ASSERT_TRUE(tags.ok());
   ASSERT_EQ(tags->tags.size(), 2u);
   EXPECT_EQ(tags->tags[1], (Tag{"b", ""}));
@@ -170,8 +173,8 @@ TEST(XmlBuild, RoundTripsAndEscapes) {
   EXPECT_EQ(t->tags, (std::vector<Tag>{{"k&", "v<"}, {"x", ""}}));
   EXPECT_EQ(BuildCreateBucketConfiguration(""), "");
   EXPECT_EQ(BuildCreateBucketConfiguration("us-east-1"), "");
-  EXPECT_NE(BuildCreateBucketConfiguration("eu-west-1").find(
-                "<LocationConstraint>eu-west-1</LocationConstraint>"),
+  EXPECT_NE(BuildCreateBucketConfiguration("eu-west-1")
+                .find("<LocationConstraint>eu-west-1</LocationConstraint>"),
             std::string::npos);
 }
 

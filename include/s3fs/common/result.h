@@ -91,11 +91,10 @@ class [[nodiscard]] Result<void, E> {
 
 // Propagates an error from an expression returning Result<_, E> in a function returning
 // Result<_, E2> where E converts to E2.
-#define S3FS_RETURN_IF_ERROR(expr)                      \
-  do {                                                  \
-    auto s3fs_status_ = (expr);                         \
-    if (!s3fs_status_.ok())                             \
-      return ::s3fs::Fail(std::move(s3fs_status_).error()); \
+#define S3FS_RETURN_IF_ERROR(expr)                                                \
+  do {                                                                            \
+    auto s3fs_status_ = (expr);                                                   \
+    if (!s3fs_status_.ok()) return ::s3fs::Fail(std::move(s3fs_status_).error()); \
   } while (0)
 
 #define S3FS_CONCAT_INNER_(a, b) a##b
@@ -103,8 +102,8 @@ class [[nodiscard]] Result<void, E> {
 // Declares `lhs` from the value of a Result expression, or returns its error.
 #define S3FS_ASSIGN_OR_RETURN(lhs, expr) \
   S3FS_ASSIGN_OR_RETURN_IMPL_(S3FS_CONCAT_(s3fs_result_, __LINE__), lhs, expr)
-#define S3FS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)    \
-  auto tmp = (expr);                                   \
+#define S3FS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)           \
+  auto tmp = (expr);                                          \
   if (!tmp.ok()) return ::s3fs::Fail(std::move(tmp).error()); \
   lhs = std::move(tmp).value()
 

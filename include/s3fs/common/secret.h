@@ -17,9 +17,7 @@ class SecretString {
   SecretString() = default;
   explicit SecretString(std::string value) : value_(std::move(value)) {}
   SecretString(const SecretString& other) : value_(other.value_) {}
-  SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) {
-    other.Wipe();
-  }
+  SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) { other.Wipe(); }
   SecretString& operator=(const SecretString& other) {
     if (this != &other) {
       Wipe();

@@ -85,7 +85,7 @@ struct Options {
   // Owner and permission defaults for objects without x-amz-meta-* (s3fs: uid, gid, umask).
   uint32_t uid = 0;
   uint32_t gid = 0;
-  std::optional<uint32_t> umask;  // applied to every mode shown (s3fs: umask=)
+  std::optional<uint32_t> umask;      // applied to every mode shown (s3fs: umask=)
   std::optional<uint32_t> force_uid;  // s3fs: uid= forces the owner shown
   std::optional<uint32_t> force_gid;
   uint32_t mp_umask = 0;  // umask of the mount point itself
@@ -107,7 +107,7 @@ struct Options {
   // flight (memory per reading handle: about their product).
   uint64_t read_part_size = 8ULL << 20;
   int read_parts_ahead = 4;
-  WriteAttrs write_defaults;              // storage class, SSE for new objects
+  WriteAttrs write_defaults;                 // storage class, SSE for new objects
   bool allow_hard_links_error_eperm = true;  // EPERM (s3fs) rather than ENOTSUP
 };
 
@@ -122,8 +122,8 @@ class Filesystem {
   virtual void Forget(Ino ino, uint64_t nlookup) = 0;
   virtual void IncrementLookup(Ino ino) = 0;
   virtual FsResult<Attr> GetAttr(Ino ino) = 0;
-  virtual FsResult<Attr> SetAttr(Ino ino, const SetAttrRequest& req,
-                                 std::optional<uint64_t> fh, const Caller& caller) = 0;
+  virtual FsResult<Attr> SetAttr(Ino ino, const SetAttrRequest& req, std::optional<uint64_t> fh,
+                                 const Caller& caller) = 0;
   virtual FsResult<std::string> ReadLink(Ino ino) = 0;
   virtual FsResult<Entry> MkNod(Ino parent, std::string_view name, uint32_t mode,
                                 const Caller& caller) = 0;
@@ -165,8 +165,7 @@ class Filesystem {
 
   // Extended attributes.
   virtual FsResult<std::string> GetXattr(Ino ino, std::string_view name) = 0;
-  virtual FsStatus SetXattr(Ino ino, std::string_view name, std::string_view value,
-                            int flags) = 0;
+  virtual FsStatus SetXattr(Ino ino, std::string_view name, std::string_view value, int flags) = 0;
   virtual FsResult<std::vector<std::string>> ListXattr(Ino ino) = 0;
   virtual FsStatus RemoveXattr(Ino ino, std::string_view name) = 0;
 

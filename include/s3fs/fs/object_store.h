@@ -33,12 +33,12 @@ struct ObjectMeta {
   std::string sse;
   std::string sse_kms_key_id;
   std::map<std::string, std::string> metadata;  // x-amz-meta-*, lower-case names
-  bool has_metadata = false;  // false for entries that come from a listing
+  bool has_metadata = false;                    // false for entries that come from a listing
 };
 
 struct ListPage {
-  std::vector<ObjectMeta> objects;   // has_metadata == false
-  std::vector<std::string> prefixes; // common prefixes, with the trailing delimiter
+  std::vector<ObjectMeta> objects;    // has_metadata == false
+  std::vector<std::string> prefixes;  // common prefixes, with the trailing delimiter
   bool truncated = false;
   std::string next_token;
 };
@@ -85,9 +85,9 @@ struct S3ObjectStoreOptions {
   std::string bucket;
   uint64_t multipart_threshold = 16ULL << 20;
   uint64_t part_size = 16ULL << 20;
-  int parallel = 8;          // parts in flight per transfer
-  int head_concurrency = 64; // HEADs in flight for HeadMany
-  s3::Sse read_sse;          // SSE-C key for reads of encrypted objects
+  int parallel = 8;           // parts in flight per transfer
+  int head_concurrency = 64;  // HEADs in flight for HeadMany
+  s3::Sse read_sse;           // SSE-C key for reads of encrypted objects
 };
 
 std::shared_ptr<ObjectStore> MakeS3ObjectStore(s3::Client* client, S3ObjectStoreOptions options);

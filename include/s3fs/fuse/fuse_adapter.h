@@ -22,8 +22,8 @@ struct MountOptions {
   // Passed to the kernel/fusermount as -o options: allow_other, allow_root, ro,
   // default_permissions, fsname=..., subtype=..., ...
   std::vector<std::string> options;
-  bool debug = false;        // libfuse request tracing to stderr
-  int max_threads = 16;      // worker threads of the session loop
+  bool debug = false;    // libfuse request tracing to stderr
+  int max_threads = 16;  // worker threads of the session loop
   bool single_thread = false;
 };
 

@@ -33,11 +33,11 @@ struct CurlOptions {
   // and fails with kTimeout.
   std::chrono::seconds low_speed_time{30};
   long low_speed_bytes = 1;
-  bool verify_tls = true;        // never off unless the user asks (s3fs: ssl_verify_hostname=0)
-  std::string ca_file;           // custom CA bundle (empty = system default)
-  long max_connections = 256;    // total open connections in the pool
-  long max_host_connections = 0; // per host (0 = unlimited within max_connections)
-  bool verbose = false;          // curl debug output to the log (secrets redacted)
+  bool verify_tls = true;         // never off unless the user asks (s3fs: ssl_verify_hostname=0)
+  std::string ca_file;            // custom CA bundle (empty = system default)
+  long max_connections = 256;     // total open connections in the pool
+  long max_host_connections = 0;  // per host (0 = unlimited within max_connections)
+  bool verbose = false;           // curl debug output to the log (secrets redacted)
 };
 
 // Creates the libcurl transport. Fails if libcurl cannot be initialised.

@@ -97,20 +97,20 @@ struct Request {
 struct Response {
   int status = 0;
   Headers headers;
-  std::string body;  // empty when streamed into Request::sink
+  std::string body;             // empty when streamed into Request::sink
   uint64_t bytes_received = 0;  // body bytes received (buffered or streamed)
 };
 
 struct TransportError {
   enum class Kind {
-    kConnect,     // connection refused/failed
-    kDns,         // name resolution failed
-    kTimeout,     // connect timeout, whole-request timeout, or stall (low-speed limit)
-    kTls,         // TLS handshake or certificate verification failed
-    kSend,        // failure while sending (incl. connection reset)
-    kReceive,     // failure while receiving (incl. truncated body, connection reset)
-    kAborted,     // aborted by the sink or by shutdown
-    kInvalid,     // malformed request (bad URL, body read failure)
+    kConnect,  // connection refused/failed
+    kDns,      // name resolution failed
+    kTimeout,  // connect timeout, whole-request timeout, or stall (low-speed limit)
+    kTls,      // TLS handshake or certificate verification failed
+    kSend,     // failure while sending (incl. connection reset)
+    kReceive,  // failure while receiving (incl. truncated body, connection reset)
+    kAborted,  // aborted by the sink or by shutdown
+    kInvalid,  // malformed request (bad URL, body read failure)
   };
   Kind kind = Kind::kConnect;
   std::string message;

@@ -161,14 +161,14 @@ class Client {
   struct Operation {
     std::string name;  // "PutObject"
     http::Method method = http::Method::kGet;
-    std::string bucket;  // empty for ListBuckets
-    std::string key;     // empty for bucket-level operations
+    std::string bucket;                                      // empty for ListBuckets
+    std::string key;                                         // empty for bucket-level operations
     std::vector<std::pair<std::string, std::string>> query;  // decoded
     http::Headers headers;
     std::shared_ptr<const std::string> body;
     std::shared_ptr<http::BodySource> body_source;
     http::BodySink* sink = nullptr;
-    bool bucket_level = false;  // a 404 without code means NoSuchBucket
+    bool bucket_level = false;   // a 404 without code means NoSuchBucket
     bool upload_scoped = false;  // a 404 (any code) means the multipart upload is gone
   };
   // Sends `op` with retries; `done` gets the 2xx response or the mapped error.
@@ -197,7 +197,7 @@ class Client {
   CircuitBreaker breaker_;
   ClientStats stats_;
   std::string scheme_;
-  std::string host_;  // host[:port] of the endpoint
+  std::string host_;       // host[:port] of the endpoint
   std::string base_path_;  // endpoint path prefix without trailing '/', usually empty
   bool is_aws_ = false;
 };

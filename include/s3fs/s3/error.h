@@ -34,12 +34,12 @@ std::string_view CategoryName(Category c);
 
 struct S3Error {
   Category category = Category::kResponse;
-  std::string kind;         // e.g. "ObjectNotFound", "SlowDown", "Timeout"
-  std::string message;      // human readable, one line
-  int http_status = 0;      // 0 when no HTTP answer
-  std::string s3_code;      // <Code> from the error body, e.g. "NoSuchKey"
-  std::string request_id;   // x-amz-request-id / <RequestId>
-  std::string region;       // for WrongRegion: the region the server named
+  std::string kind;        // e.g. "ObjectNotFound", "SlowDown", "Timeout"
+  std::string message;     // human readable, one line
+  int http_status = 0;     // 0 when no HTTP answer
+  std::string s3_code;     // <Code> from the error body, e.g. "NoSuchKey"
+  std::string request_id;  // x-amz-request-id / <RequestId>
+  std::string region;      // for WrongRegion: the region the server named
   bool retryable = false;
   std::optional<std::chrono::milliseconds> retry_after;
 

@@ -16,9 +16,9 @@
 namespace s3fs::s3 {
 
 struct RetryRule {
-  int max_attempts = 1;                 // total attempts including the first
-  std::chrono::milliseconds base{1000}; // first backoff ceiling, doubled per attempt
-  std::chrono::milliseconds cap{20000}; // backoff ceiling
+  int max_attempts = 1;                  // total attempts including the first
+  std::chrono::milliseconds base{1000};  // first backoff ceiling, doubled per attempt
+  std::chrono::milliseconds cap{20000};  // backoff ceiling
 };
 
 // Defaults from the client specification §7.1: SlowDown 5 attempts (Retry-After or 1 s
@@ -40,8 +40,8 @@ struct RetryPolicy {
 };
 
 struct CircuitBreakerConfig {
-  int failure_threshold = 5;   // consecutive failures that open the circuit
-  int success_threshold = 3;   // successes in half-open that close it
+  int failure_threshold = 5;                       // consecutive failures that open the circuit
+  int success_threshold = 3;                       // successes in half-open that close it
   std::chrono::milliseconds reset_timeout{30000};  // open -> half-open
   bool enabled = true;
 };

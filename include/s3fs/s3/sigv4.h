@@ -32,7 +32,7 @@ inline constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 struct SigningParams {
-  std::string region;              // e.g. "us-east-1"
+  std::string region;  // e.g. "us-east-1"
   std::string service = "s3";
   std::chrono::system_clock::time_point time;
   // S3 signs the path exactly as sent (already encoded once, no dot-segment normalisation).
@@ -44,7 +44,7 @@ struct SigningParams {
 struct SignatureParts {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;  // hex
+  std::string signature;       // hex
   std::string signed_headers;  // "host;x-amz-date"
   std::string authorization;   // full Authorization header value (header form)
 };
@@ -78,7 +78,7 @@ class Signer {
                          const std::string& region, const std::string& service) const;
 
   mutable std::mutex mu_;
-  mutable std::string cache_id_;  // access key + date + region + service
+  mutable std::string cache_id_;       // access key + date + region + service
   mutable SecretString cache_secret_;  // the secret cache_key_ was derived from
   mutable SecretString cache_key_;
 };

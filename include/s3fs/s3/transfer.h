@@ -56,8 +56,8 @@ class FdSink final : public RandomAccessSink {
 
 struct TransferOptions {
   uint64_t multipart_threshold = 16ULL << 20;  // uploads at or above this use multipart
-  uint64_t part_size = 16ULL << 20;  // grown so that the object fits in 10,000 parts
-  int concurrency = 8;               // parts in flight
+  uint64_t part_size = 16ULL << 20;            // grown so that the object fits in 10,000 parts
+  int concurrency = 8;                         // parts in flight
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;
   // Called from the calling thread with bytes done so far and the total.
   std::function<void(uint64_t, uint64_t)> progress;

@@ -28,9 +28,9 @@ enum class ChecksumAlgorithm { kNone, kCrc32, kCrc32c, kSha1, kSha256 };
 struct Sse {
   enum class Kind { kNone, kS3, kKms, kCustomer };
   Kind kind = Kind::kNone;
-  std::string kms_key_id;         // kKms: key id/ARN (empty = bucket default key)
-  std::string kms_context;        // kKms: base64 JSON encryption context (optional)
-  SecretString customer_key;      // kCustomer: raw 32-byte key (not base64)
+  std::string kms_key_id;     // kKms: key id/ARN (empty = bucket default key)
+  std::string kms_context;    // kKms: base64 JSON encryption context (optional)
+  SecretString customer_key;  // kCustomer: raw 32-byte key (not base64)
 
   static Sse S3() { return Sse{Kind::kS3, {}, {}, {}}; }
   static Sse Kms(std::string key_id) { return Sse{Kind::kKms, std::move(key_id), {}, {}}; }
@@ -44,11 +44,11 @@ struct ObjectAttributes {
   std::string content_disposition;
   std::string content_language;
   std::string cache_control;
-  std::string expires;              // HTTP date, passed as given
+  std::string expires;                          // HTTP date, passed as given
   std::map<std::string, std::string> metadata;  // without the x-amz-meta- prefix
   std::string storage_class;
-  std::string acl;                  // canned ACL, e.g. "private"
-  std::string tagging;              // URL-encoded "k1=v1&k2=v2"
+  std::string acl;      // canned ACL, e.g. "private"
+  std::string tagging;  // URL-encoded "k1=v1&k2=v2"
 };
 
 // Conditions on a read (GetObject/HeadObject).
@@ -74,15 +74,15 @@ struct PutObjectRequest {
   std::string content_md5;  // base64; computed by the client when compute_md5 is set
   bool compute_md5 = false;
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;  // computed by the client
-  std::string if_none_match;  // "*" = create only if absent
+  std::string if_none_match;                              // "*" = create only if absent
 };
 
 struct PutObjectOutput {
   std::string etag;
   std::string version_id;
-  std::string sse;             // x-amz-server-side-encryption as answered
+  std::string sse;  // x-amz-server-side-encryption as answered
   std::string sse_kms_key_id;
-  std::string checksum;        // value of the requested checksum header, if any
+  std::string checksum;  // value of the requested checksum header, if any
 };
 
 struct GetObjectRequest {
@@ -111,8 +111,8 @@ struct HeadObjectRequest {
 
 // What HeadObject and GetObject report about an object.
 struct ObjectInfo {
-  uint64_t content_length = 0;   // bytes in this answer (range length for ranged GETs)
-  uint64_t object_size = 0;      // whole object size (from Content-Range when ranged)
+  uint64_t content_length = 0;  // bytes in this answer (range length for ranged GETs)
+  uint64_t object_size = 0;     // whole object size (from Content-Range when ranged)
   std::string etag;
   TimePoint last_modified{};
   std::string content_type;
@@ -125,11 +125,11 @@ struct ObjectInfo {
   std::map<std::string, std::string> metadata;  // x-amz-meta-*, keys lower-case, no prefix
   std::string version_id;
   bool delete_marker = false;
-  std::string storage_class;     // empty = STANDARD
-  std::string sse;               // "AES256", "aws:kms", ...
+  std::string storage_class;  // empty = STANDARD
+  std::string sse;            // "AES256", "aws:kms", ...
   std::string sse_kms_key_id;
   std::string sse_customer_algorithm;
-  std::string restore;           // x-amz-restore
+  std::string restore;  // x-amz-restore
   std::optional<uint32_t> parts_count;
   std::optional<uint32_t> tag_count;
 };

@@ -16,10 +16,10 @@ std::string Encode(std::string_view s, bool keep_slash = false);
 bool Decode(std::string_view s, std::string* out, bool plus_is_space = false);
 
 struct Url {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without port
-  int port = 0;        // 0 = default for the scheme
-  std::string path;    // encoded path, starts with "/"
+  std::string scheme;                                      // "http" or "https"
+  std::string host;                                        // without port
+  int port = 0;                                            // 0 = default for the scheme
+  std::string path;                                        // encoded path, starts with "/"
   std::vector<std::pair<std::string, std::string>> query;  // decoded name/value pairs
   // "host" or "host:port" as the Host header must carry it (default ports omitted).
   std::string HostHeader() const;
