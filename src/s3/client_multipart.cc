@@ -26,38 +26,6 @@ S3Status CheckPartNumber(uint32_t n) {
   return {};
 }
 
-std::string_view AlgoName(ChecksumAlgorithm a) {
-  switch (a) {
-    case ChecksumAlgorithm::kCrc32:
-      return "CRC32";
-    case ChecksumAlgorithm::kCrc32c:
-      return "CRC32C";
-    case ChecksumAlgorithm::kSha1:
-      return "SHA1";
-    case ChecksumAlgorithm::kSha256:
-      return "SHA256";
-    case ChecksumAlgorithm::kNone:
-      return "";
-  }
-  return "";
-}
-
-std::string PartChecksum(ChecksumAlgorithm a, std::string_view body) {
-  switch (a) {
-    case ChecksumAlgorithm::kCrc32:
-      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
-    case ChecksumAlgorithm::kCrc32c:
-      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32c(body)));
-    case ChecksumAlgorithm::kSha1:
-      return crypto::Base64Encode(crypto::Sha1(body));
-    case ChecksumAlgorithm::kSha256:
-      return crypto::Base64Encode(crypto::Sha256(body));
-    case ChecksumAlgorithm::kNone:
-      return "";
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string MultipartEtag(const std::vector<CompletedPart>& parts) {
@@ -100,7 +68,7 @@ void Client::CreateMultipartUploadAsync(CreateMultipartUploadRequest req,
   AddAttributeHeaders(req.attrs, &op.headers);
   AddSseHeaders(req.sse, false, &op.headers);
   if (req.checksum != ChecksumAlgorithm::kNone) {
-    op.headers.Set("x-amz-checksum-algorithm", std::string(AlgoName(req.checksum)));
+    op.headers.Set("x-amz-checksum-algorithm", std::string(ChecksumAlgorithmName(req.checksum)));
   }
   Execute(std::move(op), [done = std::move(done)](S3Result<http::Response> r) {
     if (!r.ok()) return done(Fail(std::move(r).error()));
@@ -142,8 +110,8 @@ static void UploadPartImpl(Client& c, UploadPartRequest req,
   if (body) {
     if (req.compute_md5) op.headers.Set("Content-MD5", crypto::Base64Encode(crypto::Md5(*body)));
     if (req.checksum != ChecksumAlgorithm::kNone) {
-      checksum_header = "x-amz-checksum-" + str::ToLower(AlgoName(req.checksum));
-      op.headers.Set(checksum_header, PartChecksum(req.checksum, *body));
+      checksum_header = ChecksumHeader(req.checksum);
+      op.headers.Set(checksum_header, ComputeChecksum(req.checksum, *body));
     }
   } else if (req.compute_md5 || req.checksum != ChecksumAlgorithm::kNone) {
     return done(Fail(

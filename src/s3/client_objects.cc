@@ -98,39 +98,6 @@ std::string RangeHeader(const ByteRange& r) {
   return v;
 }
 
-std::string_view ChecksumHeader(ChecksumAlgorithm a) {
-  switch (a) {
-    case ChecksumAlgorithm::kCrc32:
-      return "x-amz-checksum-crc32";
-    case ChecksumAlgorithm::kCrc32c:
-      return "x-amz-checksum-crc32c";
-    case ChecksumAlgorithm::kSha1:
-      return "x-amz-checksum-sha1";
-    case ChecksumAlgorithm::kSha256:
-      return "x-amz-checksum-sha256";
-    case ChecksumAlgorithm::kNone:
-      return "";
-  }
-  return "";
-}
-
-// Base64 checksum of an in-memory body.
-std::string ComputeChecksum(ChecksumAlgorithm a, std::string_view body) {
-  switch (a) {
-    case ChecksumAlgorithm::kCrc32:
-      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
-    case ChecksumAlgorithm::kCrc32c:
-      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32c(body)));
-    case ChecksumAlgorithm::kSha1:
-      return crypto::Base64Encode(crypto::Sha1(body));
-    case ChecksumAlgorithm::kSha256:
-      return crypto::Base64Encode(crypto::Sha256(body));
-    case ChecksumAlgorithm::kNone:
-      return "";
-  }
-  return "";
-}
-
 // Reads a BodySource through once (for MD5/checksums) and rewinds it.
 bool DigestSource(http::BodySource& src, ChecksumAlgorithm algo, bool md5, std::string* checksum,
                   std::string* md5_b64) {
@@ -169,6 +136,43 @@ bool FailIfError(const S3Status& s, Callback<T>& done) {
 }
 
 }  // namespace
+
+std::string_view ChecksumAlgorithmName(ChecksumAlgorithm a) {
+  switch (a) {
+    case ChecksumAlgorithm::kCrc32:
+      return "CRC32";
+    case ChecksumAlgorithm::kCrc32c:
+      return "CRC32C";
+    case ChecksumAlgorithm::kSha1:
+      return "SHA1";
+    case ChecksumAlgorithm::kSha256:
+      return "SHA256";
+    case ChecksumAlgorithm::kNone:
+      return "";
+  }
+  return "";
+}
+
+std::string ChecksumHeader(ChecksumAlgorithm a) {
+  if (a == ChecksumAlgorithm::kNone) return {};
+  return "x-amz-checksum-" + str::ToLower(ChecksumAlgorithmName(a));
+}
+
+std::string ComputeChecksum(ChecksumAlgorithm a, std::string_view body) {
+  switch (a) {
+    case ChecksumAlgorithm::kCrc32:
+      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32(body)));
+    case ChecksumAlgorithm::kCrc32c:
+      return crypto::Base64Encode(crypto::CrcBytes(crypto::Crc32c(body)));
+    case ChecksumAlgorithm::kSha1:
+      return crypto::Base64Encode(crypto::Sha1(body));
+    case ChecksumAlgorithm::kSha256:
+      return crypto::Base64Encode(crypto::Sha256(body));
+    case ChecksumAlgorithm::kNone:
+      return "";
+  }
+  return "";
+}
 
 ObjectInfo ParseObjectInfo(const http::Response& r) {
   ObjectInfo info;
@@ -266,7 +270,7 @@ static void PutObjectImpl(Client& c, PutObjectRequest req, std::shared_ptr<const
     if (md5.empty()) md5 = m;
   }
   if (!md5.empty()) op.headers.Set("Content-MD5", md5);
-  if (!checksum.empty()) op.headers.Set(std::string(ChecksumHeader(req.checksum)), checksum);
+  if (!checksum.empty()) op.headers.Set(ChecksumHeader(req.checksum), checksum);
   op.body = std::move(body);
   op.body_source = std::move(source);
   auto algo = req.checksum;

@@ -220,6 +220,12 @@ ObjectInfo ParseObjectInfo(const http::Response& response);
 // Validates SSE settings (SSE-C key must be 32 bytes; KMS key id printable).
 S3Status ValidateSse(const Sse& sse);
 std::string StripQuotes(std::string etag);
+// "CRC32", "CRC32C", "SHA1", "SHA256" ("" for kNone).
+std::string_view ChecksumAlgorithmName(ChecksumAlgorithm a);
+// "x-amz-checksum-crc32c" etc. ("" for kNone).
+std::string ChecksumHeader(ChecksumAlgorithm a);
+// Base64 checksum of `body` as S3 expects it in the checksum headers.
+std::string ComputeChecksum(ChecksumAlgorithm a, std::string_view body);
 // S3's ETag of a completed multipart upload ("md5-of-part-md5s-N", quoted), or "" when a
 // part's ETag is not a plain MD5 (encrypted uploads).
 std::string MultipartEtag(const std::vector<CompletedPart>& parts);
