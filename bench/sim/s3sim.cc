@@ -833,6 +833,11 @@ void Serve(int fd) {
       q.headers[Lower(line.substr(0, colon))] = v == std::string::npos ? "" : line.substr(v);
     }
     size_t len = q.headers.count("content-length") ? std::stoul(q.headers["content-length"]) : 0;
+    if (q.headers.count("expect") && Lower(q.headers["expect"]) == "100-continue") {
+      // Clients (libcurl, so s3fs-fuse) wait up to a second for this before sending a body.
+      static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (!c.Send(kContinue, sizeof kContinue - 1, false)) break;
+    }
     if (len > 0 && !c.ReadBody(len, &q.body)) break;
     if (q.headers.count("x-amz-content-sha256") &&
         q.headers["x-amz-content-sha256"].rfind("STREAMING-", 0) == 0) {
