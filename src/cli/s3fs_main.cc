@@ -18,6 +18,7 @@
 #include "s3fs/common/strings.h"
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fuse/fuse_adapter.h"
+#include "s3fs/write/stale_uploads.h"
 #include "s3fs_options.h"
 #include "s3fs_version.h"
 
@@ -174,6 +175,18 @@ int Main(int argc, char** argv) {
     daemon.ReportFailure(bundle.error().message);
     return 1;
   }
+  if (c.stale_upload_grace) {
+    auto stale = write::AbortStaleUploads(bundle->client.get(), c.bucket, c.prefix,
+                                          *c.stale_upload_grace, RealClock::Instance()->Now());
+    if (!stale.ok()) {
+      S3FS_LOG_WARN("could not list multipart uploads to clean up: {}", stale.error().ToString());
+    } else if (stale->found > 0) {
+      S3FS_LOG_INFO("multipart uploads under the prefix: {} found, {} stale ones aborted",
+                    stale->found, stale->aborted);
+    }
+  }
+  c.fs.write_part_size = c.multipart_size;
+  c.fs.write_parts_in_flight = c.parallel_count;
   fs::S3ObjectStoreOptions so;
   so.bucket = c.bucket;
   so.multipart_threshold = c.multipart_size;

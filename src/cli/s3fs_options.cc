@@ -100,6 +100,9 @@ Common options (-o):
   enable_noobj_cache        cache "does not exist" answers (default on)
   multipart_size=MB         multipart part size (default 16)
   parallel_count=N          parts in flight per file (default 8)
+  stream_writes=0|1         upload parts while a new file is written (default 1)
+  upload_slots=N            parts in flight across all files (default 32)
+  abort_stale_uploads=H|off abort multipart uploads older than H hours at mount (default 24)
   use_sse[=1|kmsid[:KEYID]|custom:KEYFILE]   server-side encryption for new objects
   storage_class=CLASS       storage class for new objects
   retries=N                 retries per request (default: per error class, see docs)
@@ -234,6 +237,22 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "parallel_count") {
       if (!ParseUint(value, &n) || n < 1 || n > 256) return fail("parallel_count= is 1 to 256");
       c.parallel_count = static_cast<int>(n);
+    } else if (name == "stream_writes") {
+      if (value != "0" && value != "1") return fail("stream_writes= is 0 or 1");
+      c.fs.stream_writes = value == "1";
+    } else if (name == "streamupload") {
+      c.fs.stream_writes = true;  // s3fs-fuse's opt-in; always on here unless stream_writes=0
+    } else if (name == "upload_slots") {
+      if (!ParseUint(value, &n) || n < 1 || n > 1024) return fail("upload_slots= is 1 to 1024");
+      c.fs.upload_slots = static_cast<int>(n);
+    } else if (name == "abort_stale_uploads") {
+      if (value == "off") {
+        c.stale_upload_grace.reset();
+      } else if (!ParseUint(value, &n) || n > 24 * 365) {
+        return fail("abort_stale_uploads= is a number of hours, or off");
+      } else {
+        c.stale_upload_grace = std::chrono::hours(n);
+      }
     } else if (name == "max_dirty_data") {
       if (!ParseUint(value, &n)) return fail("max_dirty_data= needs MB");
       c.warnings.push_back(

@@ -4,6 +4,8 @@
 #ifndef S3FS_CLI_S3FS_OPTIONS_H_
 #define S3FS_CLI_S3FS_OPTIONS_H_
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,8 @@ struct MountConfig {
   uint64_t multipart_size = 16ULL << 20;
   int parallel_count = 8;
   int head_concurrency = 64;
+  // Multipart uploads under the prefix older than this are aborted at mount (unset: never).
+  std::optional<std::chrono::seconds> stale_upload_grace = std::chrono::hours(24);
   std::string sse_spec;  // use_sse value, resolved by the caller (key files)
   bool help = false;
   bool version = false;

@@ -31,6 +31,55 @@ FsResult<int> FilesystemImpl::NewStagingFile() {
   return fd;
 }
 
+void FilesystemImpl::AbandonStream(FileState& fs, const char* why) {
+  fs.stream_eligible = false;
+  if (!fs.stream) return;
+  S3FS_LOG_INFO("streaming upload of {} stopped ({}): the file is uploaded whole at close",
+                fs.stream->key(), why);
+  fs.stream->Abort();
+  fs.stream.reset();
+}
+
+void FilesystemImpl::StreamAfterWrite(const std::shared_ptr<Node>& node, FileState& fs) {
+  if (!fs.stream_eligible) return;
+  if (!fs.stream) {
+    write::StreamingOptions so;
+    so.part_size = std::max<uint64_t>(o_.write_part_size, 5ULL << 20);
+    so.max_in_flight = o_.write_parts_in_flight;
+    so.slots = upload_slots_;
+    if (fs.size < so.part_size + so.slack) return;  // small files: one PUT at close
+    WriteAttrs w;
+    std::string key;
+    {
+      std::lock_guard lock(mu_);
+      if (node->unlinked) return;
+      StoredAttrs s = node->stored;
+      if (!s.mode) s.mode = node->attr.mode;
+      if (!s.uid) s.uid = node->attr.uid;
+      if (!s.gid) s.gid = node->attr.gid;
+      // Times are left to the object's Last-Modified (the completion time, just after the
+      // last write); explicit ones set meanwhile are applied after completion (attrs_set).
+      s.mtime.reset();
+      s.ctime.reset();
+      s.atime.reset();
+      w = AttrsForWrite(*node, s);
+      for (const char* t : {"mtime", "ctime", "atime"}) w.metadata.erase(t);
+      key = FileKey(node->path);
+    }
+    auto session = store_->StartMultipart(key, w);
+    if (!session.ok()) {
+      S3FS_LOG_WARN("cannot start a streaming upload of {} ({}): uploading at close instead", key,
+                    session.error().ToString());
+      fs.stream_eligible = false;
+      return;
+    }
+    fs.stream = std::make_unique<write::StreamingUpload>(std::move(*session), fs.fd, so);
+    fs.stream_attrs = std::move(w);
+    fs.attrs_set = false;
+  }
+  if (!fs.stream->Advance(fs.size)) AbandonStream(fs, "a part upload failed");
+}
+
 FsStatus FilesystemImpl::LoadStaging(const std::shared_ptr<Node>& node, FileState& fs) {
   // REQUIRES: fs.mu held.
   if (fs.loaded) return {};
@@ -75,6 +124,11 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     std::lock_guard lock(mu_);
     if (node->unlinked) {
       state->dirty = false;  // deleted before it was ever uploaded: nothing to keep
+      if (state->stream) {
+        state->stream->Abort();
+        state->stream.reset();
+      }
+      state->stream_eligible = false;
       return {};
     }
     StoredAttrs s = node->stored;
@@ -85,6 +139,34 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     if (!s.ctime) s.ctime = node->attr.ctime;
     w = AttrsForWrite(*node, s);
     key = FileKey(node->path);
+  }
+  if (state->stream && state->stream->key() != key) {
+    AbandonStream(*state, "renamed while being written");
+  }
+  if (state->stream) {
+    auto streamed = state->stream->Finish(state->size);
+    state->stream.reset();
+    state->stream_eligible = false;
+    if (streamed.ok()) {
+      WriteAttrs used = std::move(state->stream_attrs);
+      if (state->attrs_set.exchange(false)) {
+        // chmod/utimens/xattrs arrived after the upload started: apply them now.
+        auto copied = store_->Copy(key, key, state->size, &w);
+        if (!copied.ok()) {
+          S3FS_LOG_ERROR("{}: data uploaded, but its attributes could not be set: {}", key,
+                         copied.error().ToString());
+          return Fail(ToErrno(copied.error()) == ENOENT ? EIO : ToErrno(copied.error()));
+        }
+        used = w;
+        auto head = store_->Head(key);
+        if (head.ok()) streamed = head->etag;
+      }
+      state->dirty = false;
+      RecordUpload(node, key, *streamed, state->size, used);
+      return {};
+    }
+    S3FS_LOG_WARN("streamed upload of {} failed ({}); uploading the staged file whole", key,
+                  streamed.error().ToString());
   }
   if (!state->loaded) {
     S3FS_RETURN_IF_ERROR(LoadStaging(node, *state));
@@ -110,10 +192,16 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     return Fail(ToErrno(etag.error()) == ENOENT ? EIO : ToErrno(etag.error()));
   }
   state->dirty = false;
+  RecordUpload(node, key, *etag, state->size, w);
+  return {};
+}
+
+void FilesystemImpl::RecordUpload(const std::shared_ptr<Node>& node, const std::string& key,
+                                  const std::string& etag, uint64_t size, const WriteAttrs& w) {
   std::lock_guard lock(mu_);
   node->meta.key = key;
-  node->meta.etag = *etag;
-  node->meta.size = state->size;
+  node->meta.etag = etag;
+  node->meta.size = size;
   node->meta.metadata = w.metadata;
   node->meta.content_type = w.content_type;
   node->meta.last_modified = clock_->Now();
@@ -123,7 +211,6 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
   node->stored = DecodeAttrs(w.metadata);
   FillAttrLocked(*node);
   node->attr_expires = clock_->Monotonic() + o_.stat_ttl;
-  return {};
 }
 
 FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
@@ -151,11 +238,13 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
       if (!fd.ok()) return Fail(fd.error());
       state->fd = *fd;
       state->loaded = true;
-    } else if (::ftruncate(state->fd, 0) != 0) {
-      return Fail(EIO);
+    } else {
+      AbandonStream(*state, "truncated by another open");
+      if (::ftruncate(state->fd, 0) != 0) return Fail(EIO);
     }
     state->size = 0;
     state->dirty = true;  // the truncation itself must reach S3 at close
+    state->stream_eligible = o_.stream_writes;
   }
   std::lock_guard lock(mu_);
   state->handles++;
@@ -181,6 +270,7 @@ FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std:
   state->fd = *fd;
   state->loaded = true;
   state->dirty = true;  // close uploads it, even empty: one PUT per new file, nothing before
+  state->stream_eligible = o_.stream_writes;
   state->handles = 1;
   std::lock_guard lock(mu_);
   if (auto it = by_path_.find(path); it != by_path_.end()) {
@@ -350,6 +440,9 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   std::lock_guard io(state->mu);
   S3FS_RETURN_IF_ERROR(LoadStaging(h->node, *state));
   if (h->flags & O_APPEND) offset = state->size;
+  if (state->stream && offset < state->stream->committed()) {
+    AbandonStream(*state, "a write went back into data already uploaded");
+  }
   size_t done = 0;
   while (done < size) {
     ssize_t n = ::pwrite(state->fd, data + done, size - done, static_cast<off_t>(offset + done));
@@ -359,6 +452,7 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   }
   state->size = std::max<uint64_t>(state->size, offset + size);
   state->dirty = true;
+  StreamAfterWrite(h->node, *state);
   h->wrote = true;
   {
     std::lock_guard read_lock(h->read_mu);

@@ -45,12 +45,16 @@ FsResult<std::unique_ptr<Filesystem>> Filesystem::Create(Options options,
 }
 
 FileState::~FileState() {
+  stream.reset();  // waits for parts in flight, which read from fd
   if (fd >= 0) ::close(fd);
 }
 
 FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> store,
                                std::shared_ptr<Clock> clock)
-    : o_(std::move(options)), store_(std::move(store)), clock_(std::move(clock)) {
+    : o_(std::move(options)),
+      store_(std::move(store)),
+      clock_(std::move(clock)),
+      upload_slots_(std::make_shared<write::UploadSlots>(o_.upload_slots)) {
   auto root = std::make_shared<Node>();
   root->ino = kRootIno;
   root->is_dir = true;
@@ -346,6 +350,7 @@ FsStatus FilesystemImpl::PersistAttrs(const std::shared_ptr<Node>& node,
     if (node->file && node->file->dirty && !node->is_dir) {
       // Data is waiting for upload: the upload at close carries the attributes too.
       node->stored = stored;
+      node->file->attrs_set = true;
       FillAttrLocked(*node);
       return {};
     }
@@ -768,7 +773,11 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
         S3FS_RETURN_IF_ERROR(LoadStaging(n, *state));
       }
     }
+    if (state->stream && *req.size < state->stream->committed()) {
+      AbandonStream(*state, "truncated below data already uploaded");
+    }
     if (::ftruncate(state->fd, static_cast<off_t>(*req.size)) != 0) return Fail(errno);
+    if (*req.size == 0 && !state->stream) state->stream_eligible = o_.stream_writes;
     state->size = *req.size;
     state->dirty = true;
     std::lock_guard lock(mu_);

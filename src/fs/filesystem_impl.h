@@ -7,6 +7,7 @@
 #ifndef S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 #define S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fs/layout.h"
+#include "s3fs/write/streaming_upload.h"
 
 namespace s3fs::fs {
 
@@ -28,6 +30,14 @@ struct FileState {
   bool dirty = false;   // content or attributes differ from S3
   uint64_t size = 0;    // logical size when loaded
   int handles = 0;      // open handles on the inode
+  // Streaming upload: the file started empty and has been written at or above the parts
+  // already sent; `stream` runs once the first part is full.
+  bool stream_eligible = false;
+  std::unique_ptr<write::StreamingUpload> stream;
+  WriteAttrs stream_attrs;  // what the streaming upload was started with
+  // Attributes set (chmod, utimens, xattrs) while data was dirty: a streamed upload, whose
+  // metadata was fixed when it started, gets them by a self-copy after it completes.
+  std::atomic<bool> attrs_set{false};
   ~FileState();
 };
 
@@ -166,7 +176,15 @@ class FilesystemImpl final : public Filesystem {
   // --- file I/O helpers (file_io.cc) ---
   FsStatus LoadStaging(const std::shared_ptr<Node>& node, FileState& fs);
   FsStatus UploadIfDirty(const std::shared_ptr<Node>& node);
+  // The node now mirrors the object just uploaded. Takes mu_.
+  void RecordUpload(const std::shared_ptr<Node>& node, const std::string& key,
+                    const std::string& etag, uint64_t size, const WriteAttrs& w);
   FsResult<int> NewStagingFile();
+  // Starts or advances the streaming upload after a write. REQUIRES: fs.mu held.
+  void StreamAfterWrite(const std::shared_ptr<Node>& node, FileState& fs);
+  // Drops the streaming upload (aborted); the staged file is uploaded whole at close.
+  // REQUIRES: fs.mu held.
+  void AbandonStream(FileState& fs, const char* why);
 
   Options o_;
   std::shared_ptr<ObjectStore> store_;
@@ -180,6 +198,7 @@ class FilesystemImpl final : public Filesystem {
   uint64_t next_fh_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Handle>> handles_;
   std::unordered_map<uint64_t, std::shared_ptr<DirHandle>> dir_handles_;
+  std::shared_ptr<write::UploadSlots> upload_slots_;
 };
 
 }  // namespace s3fs::fs

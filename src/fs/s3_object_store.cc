@@ -136,6 +136,17 @@ class S3ObjectStore final : public ObjectStore {
     return out.etag;
   }
 
+  S3Result<std::unique_ptr<write::MultipartSession>> StartMultipart(
+      const std::string& key, const WriteAttrs& attrs) override {
+    s3::PutObjectRequest put = MakePut(key, attrs);
+    s3::CreateMultipartUploadRequest create;
+    create.bucket = put.bucket;
+    create.key = put.key;
+    create.attrs = put.attrs;
+    create.sse = put.sse;
+    return write::StartS3Multipart(client_, create);
+  }
+
   S3Result<uint64_t> GetToFile(const std::string& key, int fd, const std::string& etag) override {
     s3::FdSink sink(fd);
     s3::GetObjectRequest req;

@@ -1,6 +1,7 @@
 // FakeObjectStore: an in-memory ObjectStore for filesystem unit tests. Keeps objects in a
 // sorted map (so listings behave like S3's), counts calls per operation, and can inject a
-// failure into the next N calls of one operation.
+// failure into the next N calls of one operation. Multipart uploads started with
+// StartMultipart keep their parts until Complete (the object appears) or Abort.
 #ifndef S3FS_TESTS_FAKES_FAKE_OBJECT_STORE_H_
 #define S3FS_TESTS_FAKES_FAKE_OBJECT_STORE_H_
 
@@ -174,6 +175,24 @@ class FakeObjectStore final : public fs::ObjectStore {
     return PutLocked(key, std::move(body), attrs);
   }
 
+  s3::S3Result<std::unique_ptr<write::MultipartSession>> StartMultipart(
+      const std::string& key, const fs::WriteAttrs& attrs) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("StartMultipart")) return Fail(*e);
+    std::string id = "upload-" + std::to_string(++version_);
+    uploads_[id] = Upload{key, attrs, {}};
+    return std::unique_ptr<write::MultipartSession>(new Session(this, key, id));
+  }
+  // Multipart uploads started and neither completed nor aborted.
+  size_t OpenUploads() {
+    std::lock_guard lock(mu_);
+    return uploads_.size();
+  }
+  uint64_t PartBytes() {
+    std::lock_guard lock(mu_);
+    return part_bytes_;
+  }
+
   s3::S3Result<uint64_t> GetToFile(const std::string& key, int fd,
                                    const std::string& etag) override {
     std::lock_guard lock(mu_);
@@ -230,6 +249,71 @@ class FakeObjectStore final : public fs::ObjectStore {
   }
 
  private:
+  struct Upload {
+    std::string key;
+    fs::WriteAttrs attrs;
+    std::map<uint32_t, std::string> parts;
+  };
+  // Parts are read from the file and acknowledged synchronously (before UploadPartAsync
+  // returns), which the streaming layer must tolerate.
+  class Session final : public write::MultipartSession {
+   public:
+    Session(FakeObjectStore* store, std::string key, std::string id)
+        : store_(store), key_(std::move(key)), id_(std::move(id)) {}
+    const std::string& key() const override { return key_; }
+    const std::string& upload_id() const override { return id_; }
+    void UploadPartAsync(uint32_t number, int fd, uint64_t offset, uint64_t len,
+                         write::PartDone done) override {
+      std::string body(len, '\0');
+      bool read_ok = len == 0 || ::pread(fd, body.data(), len, static_cast<off_t>(offset)) ==
+                                     static_cast<ssize_t>(len);
+      s3::S3Result<std::string> r = std::string();
+      {
+        std::lock_guard lock(store_->mu_);
+        if (auto e = store_->Injected("UploadPart")) {
+          r = Fail(*e);
+        } else if (!read_ok) {
+          r = Fail(s3::ValidationError("ValidationError", "short read"));
+        } else if (!store_->uploads_.count(id_)) {
+          r = Fail(NotFound(id_));
+        } else {
+          store_->part_bytes_ += len;
+          store_->uploads_[id_].parts[number] = std::move(body);
+          r = "\"part-" + std::to_string(number) + "\"";
+        }
+      }
+      done(std::move(r));
+    }
+    s3::S3Result<std::string> Complete(const std::vector<s3::CompletedPart>& parts) override {
+      std::lock_guard lock(store_->mu_);
+      if (auto e = store_->Injected("CompleteMultipart")) return Fail(*e);
+      auto it = store_->uploads_.find(id_);
+      if (it == store_->uploads_.end()) return Fail(NotFound(id_));
+      std::string body;
+      for (const auto& p : parts) {
+        auto part = it->second.parts.find(p.part_number);
+        if (part == it->second.parts.end() || p.etag.empty()) {
+          return Fail(s3::ValidationError("InvalidPart", "part missing"));
+        }
+        body += part->second;
+      }
+      Upload up = std::move(it->second);
+      store_->uploads_.erase(it);
+      return store_->PutLocked(up.key, std::move(body), up.attrs);
+    }
+    s3::S3Status Abort() override {
+      std::lock_guard lock(store_->mu_);
+      store_->Injected("AbortMultipart");
+      store_->uploads_.erase(id_);
+      return {};
+    }
+
+   private:
+    FakeObjectStore* store_;
+    std::string key_;
+    std::string id_;
+  };
+
   static s3::S3Error NotFound(const std::string& key) {
     s3::S3Error e;
     e.category = s3::Category::kObject;
@@ -270,6 +354,8 @@ class FakeObjectStore final : public fs::ObjectStore {
   std::map<std::string, std::pair<s3::S3Error, int>> failures_;
   uint64_t version_ = 0;
   uint64_t bytes_read_ = 0;
+  uint64_t part_bytes_ = 0;
+  std::map<std::string, Upload> uploads_;
 };
 
 }  // namespace s3fs::testing

@@ -107,6 +107,14 @@ struct Options {
   // flight (memory per reading handle: about their product).
   uint64_t read_part_size = 8ULL << 20;
   int read_parts_ahead = 4;
+  // Writes that start from an empty file (create, O_TRUNC) stream as a multipart upload while
+  // the file is being written: parts of write_part_size (doubling every 900 parts),
+  // write_parts_in_flight per file, upload_slots across the mount; close() then waits only for
+  // the tail. Any other write pattern uploads the staged file at close.
+  bool stream_writes = true;
+  uint64_t write_part_size = 16ULL << 20;
+  int write_parts_in_flight = 8;
+  int upload_slots = 32;
   WriteAttrs write_defaults;                 // storage class, SSE for new objects
   bool allow_hard_links_error_eperm = true;  // EPERM (s3fs) rather than ENOTSUP
 };

@@ -17,6 +17,7 @@
 #include "s3fs/s3/client.h"
 #include "s3fs/s3/error.h"
 #include "s3fs/s3/transfer.h"
+#include "s3fs/write/multipart_session.h"
 
 namespace s3fs::fs {
 
@@ -70,6 +71,9 @@ class ObjectStore {
   // parts in parallel, aborted on failure); returns its ETag.
   virtual S3Result<std::string> PutFile(const std::string& key, int fd, uint64_t size,
                                         const WriteAttrs& attrs) = 0;
+  // Starts a multipart upload of `key` with `attrs`, for parts streamed while writing.
+  virtual S3Result<std::unique_ptr<write::MultipartSession>> StartMultipart(
+      const std::string& key, const WriteAttrs& attrs) = 0;
   // Downloads object version `etag` (empty = current) into `fd` from offset 0; returns bytes.
   virtual S3Result<uint64_t> GetToFile(const std::string& key, int fd, const std::string& etag) = 0;
   // Server-side copy; with `replace` the destination gets those attributes (metadata

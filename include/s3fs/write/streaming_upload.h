@@ -1,0 +1,96 @@
+// StreamingUpload: uploads a file that is being written sequentially as a multipart upload,
+// each part as soon as the writer has moved past it, so a large write runs at network speed
+// and close() only waits for the tail. Part sizes start at `part_size` and double every 900
+// parts (16 MiB parts reach 5 TiB within 10,000 parts). The bytes come from the staging file
+// (pread at send time): the caller guarantees that [0, committed()) no longer changes.
+//
+// Back-pressure: Advance() blocks while `max_in_flight` parts of this upload, or all the
+// shared UploadSlots, are in flight. Failure: a part that fails after the client's retries
+// kills the upload (Advance returns false); the caller then Abort()s and uploads another way.
+// No partial object is ever visible: Complete runs only in Finish().
+//
+// Thread safety: one writer thread at a time calls Advance/Finish/Abort (the file's I/O lock);
+// part callbacks run on the transport's threads.
+#ifndef S3FS_WRITE_STREAMING_UPLOAD_H_
+#define S3FS_WRITE_STREAMING_UPLOAD_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "s3fs/write/multipart_session.h"
+
+namespace s3fs::write {
+
+// A counting limit on parts in flight across all files of a mount.
+class UploadSlots {
+ public:
+  explicit UploadSlots(int slots) : free_(slots > 0 ? slots : 1) {}
+  void Acquire();
+  void Release();
+  int free() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;
+};
+
+struct StreamingOptions {
+  uint64_t part_size = 16ULL << 20;  // first part size; at least 5 MiB
+  // A part is sent once the file extends this far beyond its end, so writes that arrive
+  // slightly out of order (several kernel threads) still land before their part is sent.
+  uint64_t slack = 4ULL << 20;
+  int max_in_flight = 8;               // parts of this upload in flight
+  std::shared_ptr<UploadSlots> slots;  // shared across uploads; may be null
+};
+
+class StreamingUpload {
+ public:
+  StreamingUpload(std::unique_ptr<MultipartSession> session, int fd, StreamingOptions options);
+  ~StreamingUpload();  // Abort()s an upload that was neither finished nor aborted
+  StreamingUpload(const StreamingUpload&) = delete;
+  StreamingUpload& operator=(const StreamingUpload&) = delete;
+
+  const std::string& key() const { return session_->key(); }
+  // Bytes handed to part uploads: the file's [0, committed()) must not change any more.
+  uint64_t committed() const { return committed_; }
+  uint32_t parts_sent() const { return next_part_ - 1; }
+  // The file's bytes below `end` are written; sends every part that lies wholly below
+  // `end - slack`. Returns false once a part has failed.
+  bool Advance(uint64_t end);
+  // The file is `size` bytes: sends the rest, waits for every part, completes the upload and
+  // returns the object's ETag. On any failure the upload is aborted and the error returned.
+  s3::S3Result<std::string> Finish(uint64_t size);
+  // Waits for parts in flight and aborts the upload (a failure is logged). Idempotent.
+  void Abort();
+
+  // Size of part `number` (1-based) for a first part size of `base`.
+  static uint64_t PartSize(uint32_t number, uint64_t base);
+
+ private:
+  // Waits for a free place (per upload, then shared); false if a part has failed.
+  bool Reserve();
+  void Send(uint64_t offset, uint64_t len);
+  void WaitIdle();
+
+  std::unique_ptr<MultipartSession> session_;
+  const int fd_;
+  const StreamingOptions o_;
+  uint64_t committed_ = 0;  // writer thread only
+  uint32_t next_part_ = 1;  // writer thread only
+  bool ended_ = false;      // finished or aborted
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int in_flight_ = 0;
+  std::vector<s3::CompletedPart> parts_;  // index = part number - 1
+  std::optional<s3::S3Error> error_;
+};
+
+}  // namespace s3fs::write
+
+#endif  // S3FS_WRITE_STREAMING_UPLOAD_H_

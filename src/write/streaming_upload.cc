@@ -1,0 +1,142 @@
+// StreamingUpload: parts sent while the file is written; see the header for the contract.
+#include "s3fs/write/streaming_upload.h"
+
+#include <algorithm>
+
+#include "s3fs/common/log.h"
+
+namespace s3fs::write {
+namespace {
+constexpr uint32_t kMaxParts = 10000;
+constexpr uint64_t kMinPart = 5ULL << 20;
+constexpr uint64_t kMaxPart = 5ULL << 30;
+}  // namespace
+
+void UploadSlots::Acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return free_ > 0; });
+  --free_;
+}
+
+void UploadSlots::Release() {
+  std::lock_guard lock(mu_);
+  ++free_;
+  cv_.notify_one();
+}
+
+int UploadSlots::free() const {
+  std::lock_guard lock(mu_);
+  return free_;
+}
+
+uint64_t StreamingUpload::PartSize(uint32_t number, uint64_t base) {
+  base = std::max(base, kMinPart);
+  uint32_t doublings = std::min<uint32_t>((number - 1) / 900, 20);
+  uint64_t size = base;
+  for (uint32_t i = 0; i < doublings && size < kMaxPart; ++i) size *= 2;
+  return std::min(size, kMaxPart);
+}
+
+StreamingUpload::StreamingUpload(std::unique_ptr<MultipartSession> session, int fd,
+                                 StreamingOptions options)
+    : session_(std::move(session)), fd_(fd), o_(std::move(options)) {}
+
+StreamingUpload::~StreamingUpload() { Abort(); }
+
+bool StreamingUpload::Reserve() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ < std::max(1, o_.max_in_flight) || error_; });
+    if (error_) return false;
+    ++in_flight_;
+  }
+  if (o_.slots) o_.slots->Acquire();
+  return true;
+}
+
+void StreamingUpload::Send(uint64_t offset, uint64_t len) {
+  const uint32_t number = next_part_++;
+  committed_ = offset + len;
+  {
+    std::lock_guard lock(mu_);
+    if (parts_.size() < number) parts_.resize(number);
+  }
+  session_->UploadPartAsync(
+      number, fd_, offset, len, [this, number, slots = o_.slots](s3::S3Result<std::string> r) {
+        if (slots) slots->Release();
+        std::lock_guard lock(mu_);
+        if (r.ok()) {
+          parts_[number - 1] = s3::CompletedPart{number, std::move(r).value(), ""};
+        } else if (!error_) {
+          error_ = std::move(r).error();
+        }
+        --in_flight_;
+        cv_.notify_all();
+      });
+}
+
+void StreamingUpload::WaitIdle() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
+bool StreamingUpload::Advance(uint64_t end) {
+  if (ended_) return false;
+  while (next_part_ < kMaxParts) {  // the last part number is left for Finish
+    uint64_t len = PartSize(next_part_, o_.part_size);
+    if (committed_ + len + o_.slack > end) break;
+    if (!Reserve()) return false;
+    Send(committed_, len);
+  }
+  std::lock_guard lock(mu_);
+  return !error_;
+}
+
+s3::S3Result<std::string> StreamingUpload::Finish(uint64_t size) {
+  auto fail = [&](s3::S3Error e) -> s3::S3Result<std::string> {
+    Abort();
+    return s3fs::Fail(std::move(e));
+  };
+  if (ended_) return s3fs::Fail(s3::ValidationError("UploadAborted", "upload already ended"));
+  if (size < committed_) {
+    return fail(s3::ValidationError("UploadAborted", "file shrank below the parts sent"));
+  }
+  bool ok = true;
+  while (ok && next_part_ < kMaxParts && size - committed_ > PartSize(next_part_, o_.part_size)) {
+    ok = Reserve();
+    if (ok) Send(committed_, PartSize(next_part_, o_.part_size));
+  }
+  if (ok && (size > committed_ || next_part_ == 1)) {
+    if (size - committed_ > kMaxPart) {
+      return fail(s3::ValidationError("EntityTooLarge", "file exceeds 10,000 parts"));
+    }
+    ok = Reserve();
+    if (ok) Send(committed_, size - committed_);
+  }
+  WaitIdle();
+  std::vector<s3::CompletedPart> parts;
+  std::optional<s3::S3Error> error;
+  {
+    std::lock_guard lock(mu_);
+    error = error_;
+    parts = parts_;
+  }
+  if (error) return fail(std::move(*error));
+  auto etag = session_->Complete(parts);
+  if (!etag.ok()) return fail(std::move(etag).error());
+  ended_ = true;
+  return etag;
+}
+
+void StreamingUpload::Abort() {
+  if (ended_) return;
+  WaitIdle();
+  ended_ = true;
+  auto r = session_->Abort();
+  if (!r.ok()) {
+    S3FS_LOG_WARN("abort of multipart upload {} of {} failed: {}", session_->upload_id(),
+                  session_->key(), r.error().ToString());
+  }
+}
+
+}  // namespace s3fs::write
