@@ -1,5 +1,5 @@
 // libfuse3 low-level adapter over fs::Filesystem.
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include "s3fs/fuse/fuse_adapter.h"
 
 #include <fuse_lowlevel.h>
@@ -456,7 +456,10 @@ Result<void, std::string> FuseMount::Run() {
     fuse_loop_config* cfg = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(cfg, 0);
     fuse_loop_cfg_set_max_threads(cfg, static_cast<unsigned>(impl_->options.max_threads));
-    fuse_loop_cfg_set_idle_threads(cfg, 4);
+    // Workers stay alive: with fewer idle threads than concurrent requests libfuse creates and
+    // destroys a thread per request (measured: 1,700 clone() calls and 1.4 s of system time for
+    // one warm `ls -l` of 2,000 files).
+    fuse_loop_cfg_set_idle_threads(cfg, static_cast<unsigned>(impl_->options.max_threads));
     rc = fuse_session_loop_mt(impl_->session, cfg);
     fuse_loop_cfg_destroy(cfg);
   }
