@@ -12,7 +12,9 @@
 // of each connection's body bytes in both directions, an optional global byte budget and a
 // request-rate cap answered with 503 SlowDown. Faults are drawn per request with a fixed-seed
 // PRNG. Control: GET /__sim/stats (JSON counters by operation), POST /__sim/reset,
-// POST /__sim/faults?503=P&500=P&reset=P&stall=P&stall_ms=N&truncate=P.
+// POST /__sim/faults?503=P&500=P&reset=P&stall=P&stall_ms=N&truncate=P,
+// POST /__sim/seed?bucket=B&prefix=P&count=N&size=S (N objects P00000.. of S bytes with
+// s3fs-style mode/uid/gid/mtime metadata, created at once: benchmark fixtures).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -804,7 +806,7 @@ std::string StatsJson() {
          ",\"bytes_in\":" + std::to_string(c.bytes_in) +
          ",\"bytes_out\":" + std::to_string(c.bytes_out) + "}";
   }
-  return j + ",\"_faults\":" + std::to_string(g_faults.load()) + "}";
+  return j + (first ? "" : ",") + "\"_faults\":" + std::to_string(g_faults.load()) + "}";
 }
 
 void Serve(int fd) {
@@ -869,6 +871,35 @@ void Serve(int fd) {
         g_stats.clear();
         g_faults = 0;
         body = "{}";
+      }
+      if (q.path == "/__sim/seed") {
+        const std::string bucket = q.query["bucket"];
+        const std::string prefix = q.query["prefix"];
+        const long count = std::stol(q.query.count("count") ? q.query["count"] : "0");
+        const size_t size = std::stoul(q.query.count("size") ? q.query["size"] : "0");
+        auto data = std::make_shared<const std::string>(size, 'x');
+        const std::string etag = "\"" + Md5Hex(*data) + "\"";
+        const std::time_t now = std::time(nullptr);
+        std::lock_guard l(g_store.mu);
+        auto b = g_store.buckets.find(bucket);
+        if (b == g_store.buckets.end()) {
+          body = "{\"error\":\"no such bucket\"}";
+        } else {
+          for (long i = 0; i < count; ++i) {
+            char name[24];
+            std::snprintf(name, sizeof name, "%05ld", i);
+            Object o;
+            o.data = data;
+            o.etag = etag;
+            o.mtime = now;
+            o.meta = {{"x-amz-meta-mode", "33188"},
+                      {"x-amz-meta-uid", "0"},
+                      {"x-amz-meta-gid", "0"},
+                      {"x-amz-meta-mtime", std::to_string(now)}};
+            b->second[prefix + name] = std::move(o);
+          }
+          body = "{\"seeded\":" + std::to_string(count) + "}";
+        }
       }
       if (q.path == "/__sim/faults") {
         std::lock_guard l(g_set_mu);
