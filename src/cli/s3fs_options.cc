@@ -102,6 +102,7 @@ Common options (-o):
   parallel_count=N          parts in flight per file (default 8)
   stream_writes=0|1         upload parts while a new file is written (default 1)
   upload_slots=N            parts in flight across all files (default 32)
+  random_read_cache_max=MB  random readers fetch objects up to this size whole (default 1024)
   abort_stale_uploads=H|off abort multipart uploads older than H hours at mount (default 24)
   use_sse[=1|kmsid[:KEYID]|custom:KEYFILE]   server-side encryption for new objects
   storage_class=CLASS       storage class for new objects
@@ -242,6 +243,11 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.fs.stream_writes = value == "1";
     } else if (name == "streamupload") {
       c.fs.stream_writes = true;  // s3fs-fuse's opt-in; always on here unless stream_writes=0
+    } else if (name == "random_read_cache_max") {
+      if (!ParseUint(value, &n) || n > (1u << 20)) {
+        return fail("random_read_cache_max= is in MB (0 disables)");
+      }
+      c.fs.random_read_cache_max = n << 20;
     } else if (name == "upload_slots") {
       if (!ParseUint(value, &n) || n < 1 || n > 1024) return fail("upload_slots= is 1 to 1024");
       c.fs.upload_slots = static_cast<int>(n);

@@ -306,7 +306,7 @@ FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std:
   return std::make_pair(MakeEntry(*n), fh);
 }
 
-FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t size,
+FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
                                       std::string* out) {
   std::shared_ptr<Handle> h;
   std::shared_ptr<FileState> state;
@@ -318,8 +318,17 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
     state = h->node->file;
   }
   out->clear();
+  const bool load_whole = h->cache_whole;
   {
     std::lock_guard io(state->mu);
+    if (!state->loaded && load_whole) {
+      // A random reader of a small enough object: fetch it whole (parallel parts), then read
+      // locally. The staging copy is pinned to the ETag seen at open, like ranged reads.
+      auto loaded = LoadStaging(h->node, *state);
+      if (!loaded.ok()) return Fail(loaded.error() == ENOENT ? EIO : loaded.error());
+      S3FS_LOG_DEBUG("{}: random reads, object cached whole ({} bytes)", FileKey(h->node->path),
+                     state->size);
+    }
     if (state->loaded) {
       if (offset >= state->size) return size_t{0};
       size_t n = static_cast<size_t>(std::min<uint64_t>(size, state->size - offset));
@@ -345,7 +354,7 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
   }
   if (offset >= file_size) return size_t{0};
   size = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
-  std::lock_guard read_lock(h->read_mu);
+  std::unique_lock read_lock(h->read_mu);
   // Served from the read-ahead buffer?
   if (offset >= h->buf_offset && offset + size <= h->buf_offset + h->buf.size()) {
     out->assign(h->buf, offset - h->buf_offset, size);
@@ -354,6 +363,16 @@ FsResult<size_t> FilesystemImpl::Read(Ino, uint64_t fh, uint64_t offset, size_t 
   }
   bool sequential = offset == h->next_offset;
   h->streak = sequential ? h->streak + 1 : 0;
+  // A jump: kernel read-ahead reorders requests by a few hundred KiB, a random reader further.
+  const uint64_t distance =
+      offset > h->next_offset ? offset - h->next_offset : h->next_offset - offset;
+  if (distance > (2u << 20) && o_.random_read_cache_max > 0 &&
+      file_size <= o_.random_read_cache_max && ++h->random_misses >= o_.random_read_misses) {
+    h->chunks.clear();
+    h->cache_whole = true;
+    read_lock.unlock();
+    return Read(ino, fh, offset, size, out);  // now served from the whole-object copy
+  }
   const uint64_t part = o_.read_part_size;
   bool streaming = !h->chunks.empty() && offset >= h->chunk_base;
   if (!streaming && h->streak >= 4 && file_size - offset > 2 * part && o_.read_parts_ahead > 0) {

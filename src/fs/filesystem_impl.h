@@ -84,7 +84,10 @@ struct Handle {
   bool wrote = false;
   // Streaming read-ahead: chunk index -> ranged GET in flight or done (parallel GETs).
   std::map<uint64_t, std::shared_future<S3Result<std::string>>> chunks;
-  uint64_t streak = 0;      // consecutive sequential buffer misses
+  uint64_t streak = 0;    // consecutive sequential buffer misses
+  int random_misses = 0;  // non-sequential buffer misses
+  // Random reader: the object is fetched whole into the staging file and read from there.
+  std::atomic<bool> cache_whole{false};
   uint64_t chunk_base = 0;  // file offset of chunk 0 (where streaming started)
 };
 

@@ -529,3 +529,57 @@ TEST_F(FsTest, NegativeCacheExpires) {
 
 }  // namespace
 }  // namespace s3fs::fs
+
+namespace s3fs::fs {
+namespace {
+
+std::string Bytes(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131) >> 7);
+  return s;
+}
+
+TEST_F(FsTest, RandomReaderOfASmallObjectFetchesItWholeOnce) {
+  std::string body = Bytes(8 << 20);
+  store_->Seed("db.sqlite", body);
+  Ino f = LookupIno(kRootIno, "db.sqlite");
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  store_->ResetCalls();
+  std::string out;
+  // Jumps of more than 2 MiB (smaller ones may be the kernel's reordered read-ahead).
+  const uint64_t offsets[] = {6000000, 100000, 7000000, 4096, 5000000, 777777};
+  for (uint64_t off : offsets) {
+    auto n = fs_->Read(f, *fh, off, 4096, &out);
+    ASSERT_TRUE(n.ok());
+    EXPECT_TRUE(out == body.substr(off, 4096)) << off;
+  }
+  EXPECT_EQ(store_->Calls("GetToFile"), 1);  // the third random miss fetched it whole
+  EXPECT_EQ(store_->Calls("Read"), 2);       // two ranged reads before that
+  EXPECT_TRUE(fs_->Release(f, *fh).ok());
+  // The copy lives while the file is open: a new open reads from S3 again.
+  store_->ResetCalls();
+  EXPECT_TRUE(ReadAll(f) == body);
+  EXPECT_EQ(store_->Calls("GetToFile"), 0);
+}
+
+TEST_F(FsTest, RandomReaderOfALargeObjectKeepsRangedReads) {
+  Options o;
+  o.random_read_cache_max = 1 << 20;
+  Make(o);
+  std::string body = Bytes(8 << 20);
+  store_->Seed("big.bin", body);
+  Ino f = LookupIno(kRootIno, "big.bin");
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  std::string out;
+  for (uint64_t off : {6000000u, 100000u, 7000000u, 4096u, 5000000u}) {
+    ASSERT_TRUE(fs_->Read(f, *fh, off, 4096, &out).ok());
+    EXPECT_TRUE(out == body.substr(off, 4096)) << off;
+  }
+  EXPECT_EQ(store_->Calls("GetToFile"), 0);
+  EXPECT_TRUE(fs_->Release(f, *fh).ok());
+}
+
+}  // namespace
+}  // namespace s3fs::fs

@@ -107,6 +107,11 @@ struct Options {
   // flight (memory per reading handle: about their product).
   uint64_t read_part_size = 8ULL << 20;
   int read_parts_ahead = 4;
+  // A reader that jumps around (random_read_misses non-sequential misses) in an object of at
+  // most random_read_cache_max bytes downloads it whole (parallel ranged GETs) into the staging
+  // file and reads locally from then on, until the last handle closes. 0 disables.
+  uint64_t random_read_cache_max = 1ULL << 30;
+  int random_read_misses = 3;
   // Writes that start from an empty file (create, O_TRUNC) stream as a multipart upload while
   // the file is being written: parts of write_part_size (doubling every 900 parts),
   // write_parts_in_flight per file, upload_slots across the mount; close() then waits only for
