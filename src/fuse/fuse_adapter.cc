@@ -259,7 +259,11 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
                    bool plus) {
-  auto entries = Fs(req)->ReadDir(ino, fi->fh, static_cast<uint64_t>(off), 4096);
+  // Ask only for what can fit: an entry takes at least its fixed header (about 150 bytes with
+  // attributes, 24 without) plus its name. Asking for thousands on every call made a warm
+  // `ls -l` of 10,000 files copy ~1.6 million entries.
+  const size_t max_entries = size / (plus ? 152 : 24) + 1;
+  auto entries = Fs(req)->ReadDir(ino, fi->fh, static_cast<uint64_t>(off), max_entries);
   if (!entries.ok()) return (void)fuse_reply_err(req, entries.error());
   std::string buf(size, '\0');
   size_t used = 0;
