@@ -31,6 +31,14 @@ FsResult<int> FilesystemImpl::NewStagingFile() {
   return fd;
 }
 
+StoredAttrs FilesystemImpl::StoredForUploadLocked(const Node& n) const {
+  StoredAttrs s = n.stored;
+  if (!s.mode) s.mode = n.attr.mode;
+  if (!s.uid) s.uid = n.attr.uid;
+  if (!s.gid) s.gid = n.attr.gid;
+  return s;
+}
+
 void FilesystemImpl::AbandonStream(FileState& fs, const char* why) {
   fs.stream_eligible = false;
   if (!fs.stream) return;
@@ -53,10 +61,7 @@ void FilesystemImpl::StreamAfterWrite(const std::shared_ptr<Node>& node, FileSta
     {
       std::lock_guard lock(mu_);
       if (node->unlinked) return;
-      StoredAttrs s = node->stored;
-      if (!s.mode) s.mode = node->attr.mode;
-      if (!s.uid) s.uid = node->attr.uid;
-      if (!s.gid) s.gid = node->attr.gid;
+      StoredAttrs s = StoredForUploadLocked(*node);
       // Times are left to the object's Last-Modified (the completion time, just after the
       // last write); explicit ones set meanwhile are applied after completion (attrs_set).
       s.mtime.reset();
@@ -131,10 +136,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
       state->stream_eligible = false;
       return {};
     }
-    StoredAttrs s = node->stored;
-    if (!s.mode) s.mode = node->attr.mode;
-    if (!s.uid) s.uid = node->attr.uid;
-    if (!s.gid) s.gid = node->attr.gid;
+    StoredAttrs s = StoredForUploadLocked(*node);
     if (!s.mtime) s.mtime = node->attr.mtime;
     if (!s.ctime) s.ctime = node->attr.ctime;
     w = AttrsForWrite(*node, s);

@@ -183,6 +183,9 @@ class FilesystemImpl final : public Filesystem {
   void RecordUpload(const std::shared_ptr<Node>& node, const std::string& key,
                     const std::string& etag, uint64_t size, const WriteAttrs& w);
   FsResult<int> NewStagingFile();
+  // The node's stored attributes with mode and owner filled from what is shown, as an upload
+  // writes them. REQUIRES: mu_ held.
+  StoredAttrs StoredForUploadLocked(const Node& n) const;
   // Starts or advances the streaming upload after a write. REQUIRES: fs.mu held.
   void StreamAfterWrite(const std::shared_ptr<Node>& node, FileState& fs);
   // Drops the streaming upload (aborted); the staged file is uploaded whole at close.

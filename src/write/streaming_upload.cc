@@ -80,14 +80,19 @@ void StreamingUpload::WaitIdle() {
   cv_.wait(lock, [&] { return in_flight_ == 0; });
 }
 
-bool StreamingUpload::Advance(uint64_t end) {
-  if (ended_) return false;
+bool StreamingUpload::SendWholeParts(uint64_t end) {
   while (next_part_ < kMaxParts) {  // the last part number is left for Finish
     uint64_t len = PartSize(next_part_, o_.part_size);
-    if (committed_ + len + o_.slack > end) break;
+    if (committed_ + len > end) break;
     if (!Reserve()) return false;
     Send(committed_, len);
   }
+  return true;
+}
+
+bool StreamingUpload::Advance(uint64_t end) {
+  if (ended_) return false;
+  if (end > o_.slack && !SendWholeParts(end - o_.slack)) return false;
   std::lock_guard lock(mu_);
   return !error_;
 }
@@ -101,11 +106,8 @@ s3::S3Result<std::string> StreamingUpload::Finish(uint64_t size) {
   if (size < committed_) {
     return fail(s3::ValidationError("UploadAborted", "file shrank below the parts sent"));
   }
-  bool ok = true;
-  while (ok && next_part_ < kMaxParts && size - committed_ > PartSize(next_part_, o_.part_size)) {
-    ok = Reserve();
-    if (ok) Send(committed_, PartSize(next_part_, o_.part_size));
-  }
+  // Whole parts that end before `size`, so the last part is never empty.
+  bool ok = size == 0 || SendWholeParts(size - 1);
   if (ok && (size > committed_ || next_part_ == 1)) {
     if (size - committed_ > kMaxPart) {
       return fail(s3::ValidationError("EntityTooLarge", "file exceeds 10,000 parts"));

@@ -75,6 +75,9 @@ class StreamingUpload {
  private:
   // Waits for a free place (per upload, then shared); false if a part has failed.
   bool Reserve();
+  // Sends the parts that lie wholly below `end` (part 10,000 is left for Finish); false if a
+  // part has failed.
+  bool SendWholeParts(uint64_t end);
   void Send(uint64_t offset, uint64_t len);
   void WaitIdle();
 
