@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "s3fs/common/strings.h"
+#include "s3fs/meta/metadata_store.h"
 
 namespace s3fs::cli {
 
@@ -22,6 +23,23 @@ std::string Env(const char* name) {
 std::string HomeDir() { return Env("HOME"); }
 
 }  // namespace
+
+std::string MetaCacheBase(const std::string& explicit_dir, const std::string& use_cache_dir) {
+  if (!explicit_dir.empty()) return explicit_dir;
+  if (!use_cache_dir.empty()) return use_cache_dir + "/.s3fs-meta";
+  if (std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty()) return xdg + "/s3fs";
+  if (std::string home = HomeDir(); !home.empty() && home != "/") return home + "/.cache/s3fs";
+  return "/var/cache/s3fs";
+}
+
+std::string MetaCacheDir(const ConnectionSettings& conn, const std::string& base,
+                         const std::string& bucket, const std::string& prefix) {
+  ConnectionSettings s = conn;
+  ApplyEnvironmentDefaults(&s);
+  std::string endpoint = s.endpoint;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  return meta::CacheDirFor(base, endpoint, bucket, prefix);
+}
 
 bool ReadSmallFile(const std::string& path, std::string* out, std::string* error, unsigned* mode) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -47,6 +47,14 @@ struct ClientBundle {
 // Builds transport + client from the settings.
 s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s);
 
+// Where metadata caches live: `explicit_dir` if given; else `use_cache_dir`/.s3fs-meta when
+// use_cache=DIR was given; else $XDG_CACHE_HOME/s3fs, ~/.cache/s3fs, or /var/cache/s3fs.
+std::string MetaCacheBase(const std::string& explicit_dir, const std::string& use_cache_dir);
+// The metadata cache directory of a mount of `bucket`/`prefix` ("" or "dir/") through `conn`'s
+// endpoint: the same for s3fs and `s3ctl cache`.
+std::string MetaCacheDir(const ConnectionSettings& conn, const std::string& base,
+                         const std::string& bucket, const std::string& prefix);
+
 // Reads a whole small file (credentials, keys). Returns false with `error` set.
 bool ReadSmallFile(const std::string& path, std::string* out, std::string* error,
                    unsigned* mode = nullptr);

@@ -20,6 +20,7 @@
 #include "cli_config.h"
 #include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
+#include "s3fs/meta/metadata_store.h"
 #include "s3fs/s3/transfer.h"
 #include "s3fs/s3/validate.h"
 #include "s3fs/s3/xml.h"
@@ -48,6 +49,9 @@ Commands:
   tag get s3://BUCKET/KEY | tag set s3://BUCKET/KEY K=V... | tag rm s3://BUCKET/KEY
   mpu ls s3://BUCKET[/PREFIX]       list in-progress multipart uploads
   mpu abort s3://BUCKET/KEY UPLOAD_ID
+  cache stats|ls|clear s3://BUCKET[/PREFIX] [--cache-dir DIR]
+                                    a mount's metadata cache (no request is sent; DIR as
+                                    the mount's meta_cache=, default ~/.cache/s3fs)
 
 Options (before the command):
   --endpoint URL        S3 endpoint (default AWS for the region; env AWS_ENDPOINT_URL)
@@ -97,6 +101,77 @@ bool ParseS3Path(const std::string& arg, S3Path* out) {
 int Usage(const std::string& why) {
   std::fprintf(stderr, "s3ctl: %s\n(run 's3ctl --help' for usage)\n", why.c_str());
   return kExitUsage;
+}
+
+const char* KindName(meta::Kind k) {
+  switch (k) {
+    case meta::Kind::kFile:
+      return "file";
+    case meta::Kind::kDirMarker:
+      return "dir";
+    case meta::Kind::kImplicitDir:
+      return "dir(implicit)";
+    case meta::Kind::kAbsent:
+      return "absent";
+  }
+  return "?";
+}
+
+// `cache stats|ls|clear s3://BUCKET[/PREFIX] [--cache-dir DIR]`: works on the files only.
+int CmdCache(const Options& o, const std::vector<std::string>& args) {
+  std::string action;
+  std::string base;
+  S3Path p;
+  bool have_path = false;
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (args[k] == "--cache-dir" && k + 1 < args.size()) {
+      base = args[++k];
+    } else if (action.empty()) {
+      action = args[k];
+    } else if (!have_path && ParseS3Path(args[k], &p)) {
+      have_path = true;
+    } else {
+      return Usage("cache takes stats|ls|clear s3://BUCKET[/PREFIX] [--cache-dir DIR]");
+    }
+  }
+  if ((action != "stats" && action != "ls" && action != "clear") || !have_path) {
+    return Usage("cache takes stats|ls|clear s3://BUCKET[/PREFIX] [--cache-dir DIR]");
+  }
+  std::string prefix = p.key;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  meta::LmdbOptions lo;
+  lo.dir = MetaCacheDir(o.conn, MetaCacheBase(base, ""), p.bucket, prefix);
+  struct stat st {};
+  if (::stat((lo.dir + "/data.mdb").c_str(), &st) != 0) {
+    std::fprintf(stderr,
+                 "s3ctl: no metadata cache at %s (mounted with the same endpoint, "
+                 "bucket and prefix?)\n",
+                 lo.dir.c_str());
+    return kExitLocal;
+  }
+  auto store = meta::OpenLmdbMetadataStore(lo);
+  if (action == "clear") {
+    store->Clear();
+    std::printf("cleared %s\n", lo.dir.c_str());
+    return kExitOk;
+  }
+  if (action == "ls") {
+    store->ForEachObject([](std::string_view path, const meta::ObjectRecord& r) {
+      std::printf("%-13s %12llu %-36s %.*s\n", KindName(r.kind),
+                  static_cast<unsigned long long>(r.size), r.etag.c_str(),
+                  static_cast<int>(path.size()), path.data());
+    });
+    return kExitOk;
+  }
+  meta::Stats s = store->GetStats();
+  std::printf(
+      "path        %s\nrecords     %llu\nlistings    %llu\nfile bytes  %llu\n"
+      "used bytes  %llu\ncap bytes   %llu\n",
+      s.path.c_str(), static_cast<unsigned long long>(s.objects),
+      static_cast<unsigned long long>(s.dirs), static_cast<unsigned long long>(s.file_bytes),
+      static_cast<unsigned long long>(s.used_bytes),
+      static_cast<unsigned long long>(s.capacity_bytes));
+  return kExitOk;
 }
 
 int S3Fail(const s3::S3Error& e) {
@@ -561,10 +636,11 @@ int Main(int argc, char** argv) {
   o.conn.curl_debug = false;
 
   static const std::vector<std::string> kCommands = {"ls", "mb", "rb",      "put", "get", "head",
-                                                     "cp", "rm", "presign", "tag", "mpu"};
+                                                     "cp", "rm", "presign", "tag", "mpu", "cache"};
   if (std::find(kCommands.begin(), kCommands.end(), cmd) == kCommands.end()) {
     return Usage("unknown command '" + cmd + "'");
   }
+  if (cmd == "cache") return CmdCache(o, rest);
   // Per-bucket passwd lines need the bucket before credentials are resolved.
   for (const auto& r : rest) {
     S3Path p;

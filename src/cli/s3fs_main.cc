@@ -196,6 +196,19 @@ int Main(int argc, char** argv) {
   if (sse->kind == s3::Sse::Kind::kCustomer) so.read_sse = *sse;
   c.fs.write_defaults.sse = *sse;
   auto store = fs::MakeS3ObjectStore(bundle->client.get(), so);
+  std::shared_ptr<meta::MetadataStore> meta_cache;
+  if (c.meta_cache) {
+    meta::LmdbOptions mo;
+    mo.dir = MetaCacheDir(
+        c.conn,
+        MetaCacheBase(c.meta_cache_dir, c.use_cache_given ? c.fs.staging_dir : std::string()),
+        c.bucket, c.prefix);
+    mo.max_bytes = c.meta_cache_bytes;
+    mo.max_entries = c.meta_cache_entries;
+    meta_cache = meta::OpenLmdbMetadataStore(mo);
+    S3FS_LOG_INFO("metadata cache in {}", mo.dir);
+    c.fs.meta_cache = meta_cache;
+  }
   auto filesystem = fs::Filesystem::Create(c.fs, store, RealClock::Instance());
   if (!filesystem.ok()) {
     daemon.ReportFailure("cannot start the filesystem: " +
@@ -223,6 +236,7 @@ int Main(int argc, char** argv) {
   auto flushed = (*filesystem)->FlushAll();
   mount->reset();
   g_mount = nullptr;
+  if (meta_cache) meta_cache->Flush();
   if (!run.ok()) {
     S3FS_LOG_ERROR("{}", run.error());
     return 1;

@@ -43,7 +43,6 @@ const std::map<std::string, std::string>& IgnoredOptions() {
       {"connect_timeout_ms", "no effect"},
       {"update_parent_dir_stat", "no effect"},
       {"stat_cache_interval_expire", "stat_cache_expire is used"},
-      {"max_stat_cache_size", "the attribute cache is bounded by the kernel's lookups"},
       {"use_wtf8", "no effect"},
       {"streamupload", "uploads stream already"},
       {"fake_diskfree", "no effect"},
@@ -98,6 +97,11 @@ Common options (-o):
   use_cache=DIR             directory for staging written data (default /tmp)
   stat_cache_expire=SEC     attribute cache lifetime (default 60)
   enable_noobj_cache        cache "does not exist" answers (default on)
+  noobj_cache_expire=SEC    lifetime of "does not exist" answers (default 10)
+  meta_cache=DIR|off        persistent metadata cache (LMDB) directory, or off (default:
+                            DIR/.s3fs-meta with use_cache=DIR, else ~/.cache/s3fs)
+  meta_cache_size=MB        metadata cache file cap (default 256)
+  max_stat_cache_size=N     metadata records kept (default 1000000)
   multipart_size=MB         multipart part size (default 16)
   parallel_count=N          parts in flight per file (default 8)
   stream_writes=0|1         upload parts while a new file is written (default 1)
@@ -220,7 +224,29 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "nonempty") {
       c.nonempty = true;
     } else if (name == "use_cache") {
-      if (!value.empty()) c.fs.staging_dir = value;
+      if (!value.empty()) {
+        c.fs.staging_dir = value;
+        c.use_cache_given = true;
+      }
+    } else if (name == "meta_cache") {
+      if (!need_value()) return fail("meta_cache= needs a directory or off");
+      if (value == "off" || value == "0") {
+        c.meta_cache = false;
+      } else {
+        c.meta_cache = true;
+        c.meta_cache_dir = value;
+      }
+    } else if (name == "meta_cache_size") {
+      if (!ParseUint(value, &n) || n < 1 || n > (1u << 20)) {
+        return fail("meta_cache_size= is in MB, 1 to 1048576");
+      }
+      c.meta_cache_bytes = n << 20;
+    } else if (name == "max_stat_cache_size") {
+      if (!ParseUint(value, &n) || n < 1) return fail("max_stat_cache_size= needs a count");
+      c.meta_cache_entries = n;
+    } else if (name == "noobj_cache_expire") {
+      if (!ParseUint(value, &n)) return fail("noobj_cache_expire= needs seconds");
+      c.fs.negative_ttl = std::chrono::seconds(n);
     } else if (name == "del_cache" || name == "check_cache_dir_exist") {
       // Staged data is in unnamed files: nothing persists to delete or check.
     } else if (name == "stat_cache_expire") {

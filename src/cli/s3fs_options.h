@@ -34,6 +34,13 @@ struct MountConfig {
   // Multipart uploads under the prefix older than this are aborted at mount (unset: never).
   std::optional<std::chrono::seconds> stale_upload_grace = std::chrono::hours(24);
   std::string sse_spec;  // use_sse value, resolved by the caller (key files)
+  // Metadata cache: on unless meta_cache=off; its directory is meta_cache_dir, else under
+  // use_cache=DIR when that was given, else the user's cache directory (chosen by the caller).
+  bool meta_cache = true;
+  std::string meta_cache_dir;
+  bool use_cache_given = false;
+  uint64_t meta_cache_bytes = 256ULL << 20;
+  uint64_t meta_cache_entries = 1000000;
   bool help = false;
   bool version = false;
   std::vector<std::string> warnings;  // deprecated/ignored options, printed by the caller

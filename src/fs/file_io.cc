@@ -213,6 +213,7 @@ void FilesystemImpl::RecordUpload(const std::shared_ptr<Node>& node, const std::
   node->stored = DecodeAttrs(w.metadata);
   FillAttrLocked(*node);
   node->attr_expires = clock_->Monotonic() + o_.stat_ttl;
+  CacheNodeLocked(*node);
 }
 
 FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {

@@ -54,7 +54,10 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
     : o_(std::move(options)),
       store_(std::move(store)),
       clock_(std::move(clock)),
-      upload_slots_(std::make_shared<write::UploadSlots>(o_.upload_slots)) {
+      upload_slots_(std::make_shared<write::UploadSlots>(o_.upload_slots)),
+      session_start_ns_(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now().time_since_epoch())
+              .count()) {
   auto root = std::make_shared<Node>();
   root->ino = kRootIno;
   root->is_dir = true;
@@ -131,7 +134,8 @@ Entry FilesystemImpl::MakeEntry(const Node& n) const {
 }
 
 std::shared_ptr<Node> FilesystemImpl::UpsertLocked(const std::string& path, bool is_dir,
-                                                   const ObjectMeta* meta, bool has_object) {
+                                                   const ObjectMeta* meta, bool has_object,
+                                                   bool persist) {
   std::shared_ptr<Node> n;
   if (auto it = by_path_.find(path); it != by_path_.end()) {
     n = nodes_[it->second];
@@ -165,6 +169,7 @@ std::shared_ptr<Node> FilesystemImpl::UpsertLocked(const std::string& path, bool
   FillAttrLocked(*n);
   n->attr_expires = clock_->Monotonic() + o_.stat_ttl;
   negative_.erase(path);
+  if (persist && meta != nullptr && meta->has_metadata) CacheNodeLocked(*n);
   return n;
 }
 
@@ -179,7 +184,10 @@ bool FilesystemImpl::NegativeHitLocked(const std::string& path) {
   return true;
 }
 
-void FilesystemImpl::AddNegativeLocked(const std::string& path) {
+void FilesystemImpl::AddNegativeLocked(const std::string& path, bool persist) {
+  // The persistent record is written even without negative caching: it replaces whatever
+  // positive record the path had.
+  if (persist) CacheAbsent(path);
   if (!o_.negative_cache) return;
   if (negative_.size() > 100000) negative_.clear();
   negative_[path] = clock_->Monotonic() + o_.negative_ttl;
@@ -192,6 +200,7 @@ void FilesystemImpl::ListingAddLocked(const std::string& path, bool is_dir) {
   if (it == by_path_.end()) return;
   auto& parent = nodes_[it->second];
   if (parent->listing) parent->listing->children[BaseName(path)] = ChildInfo{is_dir};
+  CacheForgetListing(parent->path);
 }
 
 void FilesystemImpl::ListingRemoveLocked(const std::string& path) {
@@ -199,6 +208,7 @@ void FilesystemImpl::ListingRemoveLocked(const std::string& path) {
   if (it == by_path_.end()) return;
   auto& parent = nodes_[it->second];
   if (parent->listing) parent->listing->children.erase(BaseName(path));
+  CacheForgetListing(parent->path);
 }
 
 bool FilesystemImpl::ParentListingSaysAbsentLocked(const std::string& path) {
@@ -210,6 +220,7 @@ bool FilesystemImpl::ParentListingSaysAbsentLocked(const std::string& path) {
 }
 
 FsResult<std::shared_ptr<Node>> FilesystemImpl::Resolve(const std::string& path) {
+  if (auto cached = ResolveFromCache(path)) return std::move(*cached);
   // File object and directory marker in parallel (one round trip), then a one-key listing
   // for implicit directories.
   std::string fkey = FileKey(path);
@@ -232,13 +243,17 @@ FsResult<std::shared_ptr<Node>> FilesystemImpl::Resolve(const std::string& path)
   if (!page.ok()) return Fail(ToErrno(page.error()));
   if (!page->objects.empty() || !page->prefixes.empty()) {
     std::lock_guard lock(mu_);
-    return UpsertLocked(path, true, nullptr, false);
+    auto n = UpsertLocked(path, true, nullptr, false);
+    CacheNodeLocked(*n);
+    return n;
   }
   // Old tools' "name_$folder$" directory objects.
   auto folder = store_->Head(FileKey(path) + "_$folder$");
   if (folder.ok()) {
     std::lock_guard lock(mu_);
-    return UpsertLocked(path, true, nullptr, false);
+    auto n = UpsertLocked(path, true, nullptr, false);
+    CacheNodeLocked(*n);
+    return n;
   }
   if (folder.error().kind != "ObjectNotFound") return Fail(ToErrno(folder.error()));
   std::lock_guard lock(mu_);
@@ -322,6 +337,7 @@ FsStatus FilesystemImpl::EnsureMeta(const std::shared_ptr<Node>& node) {
   node->meta_complete = true;
   node->stored = DecodeAttrs(h->metadata);
   FillAttrLocked(*node);
+  CacheNodeLocked(*node);
   return {};
 }
 
@@ -382,8 +398,10 @@ FsStatus FilesystemImpl::PersistAttrs(const std::shared_ptr<Node>& node,
     node->meta = *h;
     node->meta_complete = true;
     node->stored = DecodeAttrs(h->metadata);
+    CacheNodeLocked(*node);
   } else {
     node->meta.metadata = w.metadata;
+    CacheForgetTree(node->path);  // S3 has new metadata we have not seen
   }
   FillAttrLocked(*node);
   node->attr_expires = clock_->Monotonic() + o_.stat_ttl;
@@ -579,6 +597,7 @@ FsStatus FilesystemImpl::RmDir(Ino parent_ino, std::string_view name) {
     if (!r.ok()) return Errno(ToErrno(r.error()));
   }
   (void)store_->Delete(FileKey(path) + "_$folder$");
+  CacheForgetTree(path);
   std::lock_guard lock(mu_);
   if (auto it = by_path_.find(path); it != by_path_.end()) {
     auto n = nodes_[it->second];
@@ -733,6 +752,8 @@ FsStatus FilesystemImpl::Rename(Ino parent_ino, std::string_view name, Ino new_p
       return Errno(ToErrno(d.error()));
     }
   }
+  CacheForgetTree(from);
+  CacheForgetTree(to);
   std::lock_guard lock(mu_);
   if (dst) {
     dst->unlinked = true;
@@ -818,13 +839,7 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
 
 FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_ptr<Node>& dir) {
   std::string prefix = DirKey(dir->path);
-  struct Item {
-    std::string name;
-    bool is_dir;
-    ObjectMeta meta;
-    bool has_object;
-  };
-  std::map<std::string, Item> items;
+  std::map<std::string, ListedItem> items;
   std::string token;
   do {
     auto page = store_->List(prefix, "/", token, 1000);
@@ -833,7 +848,7 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
       std::string name = p.substr(prefix.size());
       if (!name.empty() && name.back() == '/') name.pop_back();
       if (name.empty() || name.find('/') != std::string::npos) continue;
-      items[name] = Item{name, true, ObjectMeta{}, false};
+      items[name] = ListedItem{name, true, ObjectMeta{}, false};
     }
     for (auto& o : page->objects) {
       if (o.key == prefix) continue;  // the directory's own marker
@@ -845,26 +860,35 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
       if (it != items.end() && it->second.is_dir) {
         continue;  // a directory and a file of one name: the directory wins
       }
-      items[name] = Item{name, folder, std::move(o), !folder};
+      items[name] = ListedItem{name, folder, std::move(o), !folder};
     }
     token = page->truncated ? page->next_token : "";
   } while (!token.empty());
 
-  // Exact attributes need each object's metadata: reuse what is cached for the same ETag,
-  // HEAD the rest in parallel (unless list_attrs_only).
+  // Exact attributes need each object's metadata: reuse what this mount or the metadata cache
+  // holds for the same version, HEAD the rest in parallel (unless list_attrs_only).
   std::vector<std::string> to_head;
   std::vector<std::string> head_names;
   if (!o_.list_attrs_only) {
-    std::lock_guard lock(mu_);
-    for (auto& [name, item] : items) {
-      std::string path = dir->path.empty() ? name : dir->path + "/" + name;
-      auto it = by_path_.find(path);
-      if (it != by_path_.end()) {
-        auto& n = nodes_[it->second];
-        if (n->file && n->file->dirty) continue;
-        if (item.has_object && n->meta_complete && n->meta.etag == item.meta.etag) continue;
-        if (item.is_dir && n->is_dir && clock_->Monotonic() < n->attr_expires) continue;
+    std::vector<std::string> unknown;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [name, item] : items) {
+        std::string path = dir->path.empty() ? name : dir->path + "/" + name;
+        auto it = by_path_.find(path);
+        if (it != by_path_.end()) {
+          auto& n = nodes_[it->second];
+          if (n->file && n->file->dirty) continue;
+          if (item.has_object && n->meta_complete && n->meta.etag == item.meta.etag) continue;
+          if (item.is_dir && n->is_dir && clock_->Monotonic() < n->attr_expires) continue;
+        }
+        unknown.push_back(name);
       }
+    }
+    for (const auto& name : unknown) {
+      auto& item = items[name];
+      std::string path = dir->path.empty() ? name : dir->path + "/" + name;
+      if (MetaFromCache(path, item)) continue;
       to_head.push_back(item.is_dir ? DirKey(path) : FileKey(path));
       head_names.push_back(name);
     }
@@ -880,13 +904,20 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
         if (dir_by_meta) item.is_dir = true;
       } else if (heads[i].error().kind != "ObjectNotFound") {
         return Fail(ToErrno(heads[i].error()));
+      } else if (item.is_dir) {
+        item.headed_implicit = true;  // no marker: an implicit directory, now known
       }
     }
   }
+  CacheListing(dir->path, items);
+  std::lock_guard lock(mu_);
+  return EntriesFromItemsLocked(dir, items, clock_->Monotonic() + o_.stat_ttl);
+}
 
+std::vector<DirEntry> FilesystemImpl::EntriesFromItemsLocked(
+    const std::shared_ptr<Node>& dir, std::map<std::string, ListedItem>& items, Steady expires) {
   std::vector<DirEntry> out;
   out.reserve(items.size() + 2);
-  std::lock_guard lock(mu_);
   FillAttrLocked(*dir);
   out.push_back(DirEntry{".", dir->attr});
   Attr parent_attr = dir->attr;
@@ -896,7 +927,7 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
   }
   out.push_back(DirEntry{"..", parent_attr});
   Listing listing;
-  listing.expires = clock_->Monotonic() + o_.stat_ttl;
+  listing.expires = expires;
   for (auto& [name, item] : items) {
     std::string path = dir->path.empty() ? name : dir->path + "/" + name;
     std::shared_ptr<Node> n;
@@ -904,9 +935,10 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
         it != by_path_.end() && nodes_[it->second]->file && nodes_[it->second]->file->dirty) {
       n = nodes_[it->second];  // local dirty state wins over the listing
     } else if (item.has_object || !item.meta.key.empty()) {
-      n = UpsertLocked(path, item.is_dir, &item.meta, item.has_object);
+      n = UpsertLocked(path, item.is_dir, &item.meta, item.has_object, !item.from_cache);
     } else {
-      n = UpsertLocked(path, item.is_dir, nullptr, false);
+      n = UpsertLocked(path, item.is_dir, nullptr, false, false);
+      if (item.headed_implicit) CacheNodeLocked(*n);
     }
     listing.children[name] = ChildInfo{item.is_dir};
     out.push_back(DirEntry{name, n->attr});
@@ -953,7 +985,14 @@ FsResult<uint64_t> FilesystemImpl::OpenDir(Ino ino) {
     }
   }
   if (entries.empty()) {
-    S3FS_ASSIGN_OR_RETURN(entries, ListDirectory(n));
+    // Then a listing the metadata cache holds (e.g. from before a remount), then S3.
+    Steady expires;
+    if (auto cached = ListingFromCache(n->path, &expires)) {
+      std::lock_guard lock(mu_);
+      entries = EntriesFromItemsLocked(n, *cached, expires);
+    } else {
+      S3FS_ASSIGN_OR_RETURN(entries, ListDirectory(n));
+    }
   }
   auto h = std::make_shared<DirHandle>();
   h->entries = std::move(entries);

@@ -151,12 +151,14 @@ class FilesystemImpl final : public Filesystem {
   // What is at `path` (HEADs + a one-key listing), or ENOENT.
   FsResult<std::shared_ptr<Node>> Resolve(const std::string& path);
   // Registers (or refreshes) the node for `path` from what S3 said. REQUIRES: mu_ held.
+  // `persist` writes what S3 said to the metadata cache (false when it came from there).
   std::shared_ptr<Node> UpsertLocked(const std::string& path, bool is_dir, const ObjectMeta* meta,
-                                     bool has_object);
+                                     bool has_object, bool persist = true);
   void FillAttrLocked(Node& n);
   Entry MakeEntry(const Node& n) const;
   bool NegativeHitLocked(const std::string& path);
-  void AddNegativeLocked(const std::string& path);
+  // Remembers that `path` does not exist; `persist` also tells the metadata cache.
+  void AddNegativeLocked(const std::string& path, bool persist = true);
   void ForgetNegativeLocked(const std::string& path);
   // Parent listing cache maintenance. REQUIRES: mu_ held.
   void ListingAddLocked(const std::string& path, bool is_dir);
@@ -165,6 +167,38 @@ class FilesystemImpl final : public Filesystem {
   bool ParentListingSaysAbsentLocked(const std::string& path);
   // Full directory listing of `dir` (all pages, attributes fetched per options).
   FsResult<std::vector<DirEntry>> ListDirectory(const std::shared_ptr<Node>& dir);
+  // One child of a listing, with its metadata when known.
+  struct ListedItem {
+    std::string name;
+    bool is_dir = false;
+    ObjectMeta meta;
+    bool has_object = false;
+    bool from_cache = false;       // meta came from the metadata cache
+    bool headed_implicit = false;  // a HEAD found no marker: implicit directory
+  };
+  // Registers the children as inodes, remembers the listing until `expires`, and returns the
+  // directory's entries ("." and ".." first). REQUIRES: mu_ held.
+  std::vector<DirEntry> EntriesFromItemsLocked(const std::shared_ptr<Node>& dir,
+                                               std::map<std::string, ListedItem>& items,
+                                               Steady expires);
+
+  // --- metadata cache (meta_cache.cc); all no-ops without Options::meta_cache ---
+  // A fresh record for `path`: the node it describes, or ENOENT for a fresh negative record;
+  // nullopt when the cache cannot answer.
+  std::optional<FsResult<std::shared_ptr<Node>>> ResolveFromCache(const std::string& path);
+  // HEAD metadata cached for a listed child, when the listing proves it current.
+  bool MetaFromCache(const std::string& path, ListedItem& item);
+  // A fresh cached listing of `dir` whose every child's metadata is cached.
+  std::optional<std::map<std::string, ListedItem>> ListingFromCache(const std::string& dir_path,
+                                                                    Steady* expires);
+  void CacheListing(const std::string& dir_path, const std::map<std::string, ListedItem>& items);
+  // Writes what the node now knows (HEAD metadata, implicit directory). REQUIRES: mu_ held.
+  void CacheNodeLocked(const Node& n);
+  // Fetched by this mount less than `ttl` ago.
+  bool CacheFresh(int64_t fetched_at_ns, std::chrono::nanoseconds ttl) const;
+  void CacheAbsent(const std::string& path);
+  void CacheForgetTree(const std::string& path);
+  void CacheForgetListing(const std::string& dir_path);
   // Ensures node->meta holds the object's user metadata (HEAD if it came from a listing).
   FsStatus EnsureMeta(const std::shared_ptr<Node>& node);
   // Writes `stored` attrs (and content type) onto the existing object: self-copy with REPLACE,
@@ -205,6 +239,7 @@ class FilesystemImpl final : public Filesystem {
   std::unordered_map<uint64_t, std::shared_ptr<Handle>> handles_;
   std::unordered_map<uint64_t, std::shared_ptr<DirHandle>> dir_handles_;
   std::shared_ptr<write::UploadSlots> upload_slots_;
+  const int64_t session_start_ns_;  // wall clock at mount (metadata cache trust)
 };
 
 }  // namespace s3fs::fs

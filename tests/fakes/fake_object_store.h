@@ -32,6 +32,15 @@ class FakeObjectStore final : public fs::ObjectStore {
     w.content_type = std::move(content_type);
     PutLocked(key, std::move(body), w);
   }
+  // Another client's metadata-only change (a self-copy): S3 keeps the ETag of a single-part
+  // object and moves LastModified.
+  void ReplaceMetadata(const std::string& key, std::map<std::string, std::string> metadata,
+                       s3::TimePoint last_modified) {
+    std::lock_guard lock(mu_);
+    auto& o = objects_.at(key);
+    o.meta.metadata = std::move(metadata);
+    o.meta.last_modified = last_modified;
+  }
   bool Has(const std::string& key) {
     std::lock_guard lock(mu_);
     return objects_.count(key) > 0;

@@ -23,6 +23,7 @@
 #include "s3fs/common/clock.h"
 #include "s3fs/common/result.h"
 #include "s3fs/fs/object_store.h"
+#include "s3fs/meta/metadata_store.h"
 
 namespace s3fs::fs {
 
@@ -99,6 +100,10 @@ struct Options {
   double kernel_entry_timeout = 1.0;
   // Take attributes from listings alone, without HEADs (modes/owners then default).
   bool list_attrs_only = false;
+  // Persistent metadata cache (null = none). Records are served under the same TTLs as the
+  // in-memory ones (stat_ttl, negative_ttl, by wall clock so they hold across remounts); HEAD
+  // metadata is reused whenever a listing reports the same ETag, size and LastModified.
+  std::shared_ptr<meta::MetadataStore> meta_cache;
   // Where dirty data is staged (one sparse file per open written file).
   std::string staging_dir = "/tmp";
   uint64_t read_chunk_min = 1ULL << 20;   // first read-ahead window
