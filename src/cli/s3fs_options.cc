@@ -119,6 +119,8 @@ Common options (-o):
   logfile=FILE              log to FILE instead of syslog
   curldbg                   log HTTP headers (secrets redacted)
   list_attrs_only           take attributes from listings alone (no HEAD per file)
+  list_s3_xattrs            listxattr also names the user.s3.* attributes (docs/xattrs.md)
+  presign_expires=SEC       lifetime of user.s3.presigned_url (default 3600, max 604800)
   head_concurrency=N        HEADs in flight when listing (default 64)
 
   -f  stay in the foreground     -d  debug log to stderr (-d -d: FUSE tracing)
@@ -331,6 +333,13 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.logfile = value;
     } else if (name == "curldbg") {
       c.conn.curl_debug = true;
+    } else if (name == "list_s3_xattrs") {
+      c.fs.list_s3_xattrs = true;
+    } else if (name == "presign_expires") {
+      if (!ParseUint(value, &n) || n < 1 || n > 604800) {
+        return fail("presign_expires= is seconds, 1 to 604800 (7 days)");
+      }
+      c.fs.presign_expires = std::chrono::seconds(n);
     } else if (name == "list_attrs_only") {
       c.fs.list_attrs_only = true;
     } else if (name == "head_concurrency") {

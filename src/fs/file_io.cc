@@ -208,7 +208,14 @@ void FilesystemImpl::RecordUpload(const std::shared_ptr<Node>& node, const std::
   node->meta.content_type = w.content_type;
   node->meta.last_modified = clock_->Now();
   node->meta.has_metadata = true;
-  node->meta_complete = true;
+  node->meta.storage_class = w.storage_class;
+  node->meta.sse.clear();
+  node->meta.sse_kms_key_id.clear();
+  node->meta.sse_customer_algorithm.clear();
+  node->meta.version_id.clear();
+  // What the server applied for encryption (and the version id) is in its answer, not in what
+  // we asked: the next reader of those fields HEADs once.
+  node->meta_complete = w.sse.kind == s3::Sse::Kind::kNone;
   node->has_object = true;
   node->stored = DecodeAttrs(w.metadata);
   FillAttrLocked(*node);

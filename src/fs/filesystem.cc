@@ -356,14 +356,22 @@ WriteAttrs FilesystemImpl::AttrsForWrite(const Node& n, const StoredAttrs& store
   if (!n.meta.storage_class.empty() && n.meta.storage_class != "STANDARD") {
     w.storage_class = n.meta.storage_class;
   }
+  // A rewrite keeps the object's encryption when the mount does not choose one.
+  if (w.sse.kind == s3::Sse::Kind::kNone) {
+    if (n.meta.sse == "aws:kms" || n.meta.sse == "aws:kms:dsse") {
+      w.sse = s3::Sse::Kms(n.meta.sse_kms_key_id);
+    } else if (n.meta.sse == "AES256") {
+      w.sse = s3::Sse::S3();
+    }
+  }
   return w;
 }
 
-FsStatus FilesystemImpl::PersistAttrs(const std::shared_ptr<Node>& node,
-                                      const StoredAttrs& stored) {
+FsStatus FilesystemImpl::PersistAttrs(const std::shared_ptr<Node>& node, const StoredAttrs& stored,
+                                      const std::function<void(WriteAttrs&)>& adjust) {
   {
     std::lock_guard lock(mu_);
-    if (node->file && node->file->dirty && !node->is_dir) {
+    if (!adjust && node->file && node->file->dirty && !node->is_dir) {
       // Data is waiting for upload: the upload at close carries the attributes too.
       node->stored = stored;
       node->file->attrs_set = true;
@@ -376,12 +384,22 @@ FsStatus FilesystemImpl::PersistAttrs(const std::shared_ptr<Node>& node,
   bool has_object;
   std::string key;
   uint64_t size;
+  uint32_t tag_count;
   {
     std::lock_guard lock(mu_);
     w = AttrsForWrite(*node, stored);
+    if (adjust) adjust(w);
     has_object = node->has_object;
     key = node->is_dir ? DirKey(node->path) : FileKey(node->path);
     size = node->meta.size;
+    tag_count = node->meta.tag_count;
+  }
+  std::vector<s3::Tag> tags;
+  if (has_object && tag_count > 0) {
+    // S3 copies tags with the object; RGW drops them on a REPLACE copy: they are put back.
+    auto t = store_->GetTags(key);
+    if (!t.ok()) return Fail(ToErrno(t.error()));
+    tags = std::move(t).value();
   }
   if (node->is_dir && !has_object) {
     auto r = store_->Put(key, "", w);
@@ -389,6 +407,14 @@ FsStatus FilesystemImpl::PersistAttrs(const std::shared_ptr<Node>& node,
   } else {
     auto r = store_->Copy(key, key, size, &w);
     if (!r.ok()) return Fail(ToErrno(r.error()));
+    if (!tags.empty()) {
+      auto t = store_->PutTags(key, tags);
+      if (!t.ok()) {
+        S3FS_LOG_WARN("{}: attributes rewritten, but its {} tags could not be put back: {}", key,
+                      tags.size(), t.error().ToString());
+        return Fail(ToErrno(t.error()));
+      }
+    }
   }
   auto h = store_->Head(key);
   std::lock_guard lock(mu_);
@@ -1036,6 +1062,10 @@ FsResult<StatFs> FilesystemImpl::StatFilesystem() {
 FsResult<std::string> FilesystemImpl::GetXattr(Ino ino, std::string_view name) {
   auto n = GetNode(ino);
   if (!n) return Fail(ENOENT);
+  if (IsS3Xattr(name)) return GetS3Xattr(n, name);
+  // Only user.* names are stored: `ls -l` asking every file for security.selinux or an ACL
+  // costs no request.
+  if (!str::StartsWith(name, "user.")) return Fail(ENODATA);
   S3FS_RETURN_IF_ERROR(EnsureMeta(n));
   std::lock_guard lock(mu_);
   auto it = n->stored.xattrs.find(std::string(name));
@@ -1049,6 +1079,7 @@ FsStatus FilesystemImpl::SetXattr(Ino ino, std::string_view name, std::string_vi
   if (!str::StartsWith(name, "user.")) return Errno(ENOTSUP);
   auto n = GetNode(ino);
   if (!n) return Errno(ENOENT);
+  if (IsS3Xattr(name)) return SetS3Xattr(n, name, value, flags);
   S3FS_RETURN_IF_ERROR(EnsureMeta(n));
   StoredAttrs s;
   {
@@ -1072,6 +1103,7 @@ FsResult<std::vector<std::string>> FilesystemImpl::ListXattr(Ino ino) {
   std::lock_guard lock(mu_);
   std::vector<std::string> names;
   for (const auto& [k, v] : n->stored.xattrs) names.push_back(k);
+  for (auto& k : S3XattrNames(*n)) names.push_back(std::move(k));
   return names;
 }
 
@@ -1079,6 +1111,7 @@ FsStatus FilesystemImpl::RemoveXattr(Ino ino, std::string_view name) {
   if (o_.read_only) return Errno(EROFS);
   auto n = GetNode(ino);
   if (!n) return Errno(ENOENT);
+  if (IsS3Xattr(name)) return RemoveS3Xattr(n, name);
   S3FS_RETURN_IF_ERROR(EnsureMeta(n));
   StoredAttrs s;
   {

@@ -8,6 +8,7 @@
 #define S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -182,6 +183,16 @@ class FilesystemImpl final : public Filesystem {
                                                std::map<std::string, ListedItem>& items,
                                                Steady expires);
 
+  // --- user.s3.* xattrs (s3_xattrs.cc) ---
+  static bool IsS3Xattr(std::string_view name);
+  std::vector<std::string> S3XattrNames(const Node& n) const;
+  FsResult<std::string> S3ObjectKey(const std::shared_ptr<Node>& n);
+  void NoteTagCount(const std::shared_ptr<Node>& n, size_t count);
+  FsResult<std::string> GetS3Xattr(const std::shared_ptr<Node>& n, std::string_view name);
+  FsStatus SetS3Xattr(const std::shared_ptr<Node>& n, std::string_view name, std::string_view value,
+                      int flags);
+  FsStatus RemoveS3Xattr(const std::shared_ptr<Node>& n, std::string_view name);
+
   // --- metadata cache (meta_cache.cc); all no-ops without Options::meta_cache ---
   // A fresh record for `path`: the node it describes, or ENOENT for a fresh negative record;
   // nullopt when the cache cannot answer.
@@ -203,7 +214,9 @@ class FilesystemImpl final : public Filesystem {
   FsStatus EnsureMeta(const std::shared_ptr<Node>& node);
   // Writes `stored` attrs (and content type) onto the existing object: self-copy with REPLACE,
   // or a new marker for implicit directories; deferred to the upload when the file is dirty.
-  FsStatus PersistAttrs(const std::shared_ptr<Node>& node, const StoredAttrs& stored);
+  // `adjust` changes the attributes written (storage class, content type) before the copy.
+  FsStatus PersistAttrs(const std::shared_ptr<Node>& node, const StoredAttrs& stored,
+                        const std::function<void(WriteAttrs&)>& adjust = nullptr);
   WriteAttrs AttrsForWrite(const Node& n, const StoredAttrs& stored) const;
   FsStatus RenameDirectory(const std::string& from, const std::string& to);
   void MovePathsLocked(const std::string& from, const std::string& to, bool is_dir);

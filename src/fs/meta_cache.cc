@@ -38,6 +38,9 @@ meta::ObjectRecord RecordFrom(const ObjectMeta& m, meta::Kind kind, int64_t now_
   r.storage_class = m.storage_class;
   r.sse = m.sse;
   r.sse_kms_key_id = m.sse_kms_key_id;
+  r.sse_customer_algorithm = m.sse_customer_algorithm;
+  r.version_id = m.version_id;
+  r.tag_count = m.tag_count;
   r.metadata = m.metadata;
   r.fetched_at_ns = now_ns;
   return r;
@@ -53,6 +56,9 @@ ObjectMeta MetaFrom(const meta::ObjectRecord& r, std::string key) {
   m.storage_class = r.storage_class;
   m.sse = r.sse;
   m.sse_kms_key_id = r.sse_kms_key_id;
+  m.sse_customer_algorithm = r.sse_customer_algorithm;
+  m.version_id = r.version_id;
+  m.tag_count = r.tag_count;
   m.metadata = r.metadata;
   m.has_metadata = true;
   return m;

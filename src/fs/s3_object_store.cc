@@ -20,6 +20,9 @@ ObjectMeta FromInfo(const std::string& key, const s3::ObjectInfo& info) {
   m.storage_class = info.storage_class;
   m.sse = info.sse;
   m.sse_kms_key_id = info.sse_kms_key_id;
+  m.sse_customer_algorithm = info.sse_customer_algorithm;
+  m.version_id = info.version_id;
+  m.tag_count = info.tag_count.value_or(0);
   m.metadata = info.metadata;
   m.has_metadata = true;
   return m;
@@ -176,6 +179,7 @@ class S3ObjectStore final : public ObjectStore {
         req.attrs.metadata = replace->metadata;
         req.attrs.storage_class = replace->storage_class;
         req.sse = replace->sse;
+
       } else {
         req.sse = o_.read_sse.kind == s3::Sse::Kind::kCustomer ? o_.read_sse : s3::Sse{};
       }
@@ -210,6 +214,29 @@ class S3ObjectStore final : public ObjectStore {
       }
     }
     return {};
+  }
+
+  S3Result<std::vector<s3::Tag>> GetTags(const std::string& key) override {
+    S3FS_ASSIGN_OR_RETURN(auto out, client_->GetObjectTagging(o_.bucket, key));
+    return std::move(out.tags);
+  }
+
+  S3Status PutTags(const std::string& key, const std::vector<s3::Tag>& tags) override {
+    return client_->PutObjectTagging(o_.bucket, key, tags);
+  }
+
+  S3Status DeleteTags(const std::string& key) override {
+    return client_->DeleteObjectTagging(o_.bucket, key);
+  }
+
+  S3Result<std::string> PresignGet(const std::string& key, std::chrono::seconds expires) override {
+    s3::PresignRequest req;
+    req.op = s3::PresignRequest::Op::kGet;
+    req.bucket = o_.bucket;
+    req.key = key;
+    req.expires_in = expires;
+    S3FS_ASSIGN_OR_RETURN(auto url, client_->Presign(req));
+    return std::move(url.url);
   }
 
  private:

@@ -95,6 +95,9 @@ std::string EncodeObject(const ObjectRecord& r) {
   w.Str(r.storage_class);
   w.Str(r.sse);
   w.Str(r.sse_kms_key_id);
+  w.Str(r.sse_customer_algorithm);
+  w.Str(r.version_id);
+  w.U32(r.tag_count);
   w.U32(static_cast<uint32_t>(r.metadata.size()));
   for (const auto& [k, v] : r.metadata) {
     w.Str(k);
@@ -114,7 +117,8 @@ std::optional<ObjectRecord> DecodeObject(std::string_view bytes) {
   uint32_t count = 0;
   if (!in.U64(&r.size) || !in.Str(&r.etag) || !in.I64(&r.last_modified_ns) ||
       !in.Str(&r.content_type) || !in.Str(&r.storage_class) || !in.Str(&r.sse) ||
-      !in.Str(&r.sse_kms_key_id) || !in.U32(&count) || count > kMaxCount) {
+      !in.Str(&r.sse_kms_key_id) || !in.Str(&r.sse_customer_algorithm) || !in.Str(&r.version_id) ||
+      !in.U32(&r.tag_count) || !in.U32(&count) || count > kMaxCount) {
     return std::nullopt;
   }
   for (uint32_t i = 0; i < count; ++i) {

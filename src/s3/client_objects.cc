@@ -492,6 +492,12 @@ void Client::GetObjectTaggingAsync(std::string bucket, std::string key, std::str
   if (!version_id.empty()) op.query.emplace_back("versionId", version_id);
   Execute(std::move(op), [done = std::move(done)](S3Result<http::Response> r) {
     if (!r.ok()) return done(Fail(std::move(r).error()));
+    // RGW answers 200 with an empty body for an object whose tags a copy dropped: no tags.
+    if (r->body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      GetObjectTaggingOutput none;
+      none.version_id = r->headers.Get("x-amz-version-id").value_or("");
+      return done(std::move(none));
+    }
     auto out = xml::ParseTagging(r->body);
     if (out.ok()) out->version_id = r->headers.Get("x-amz-version-id").value_or("");
     done(std::move(out));

@@ -24,6 +24,8 @@ log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 S3CTL_CMD="timeout 120 $S3CTL_BIN --endpoint $S3FS_TEST_ENDPOINT --path-style"
 s3ctl() { $S3CTL_CMD "$@"; }
+export S3CTL_CMD
+export -f s3ctl  # usable inside check/expect_fail steps
 
 make_bucket() {
   local b="e2e-$1-$$-$RANDOM"

@@ -13,6 +13,7 @@
 
 #include "s3fs/fs/object_store.h"
 #include "s3fs/s3/crypto.h"
+#include "s3fs/s3/validate.h"
 
 namespace s3fs::testing {
 
@@ -21,6 +22,7 @@ class FakeObjectStore final : public fs::ObjectStore {
   struct Object {
     std::string body;
     fs::ObjectMeta meta;
+    std::vector<s3::Tag> tags;
   };
 
   // Puts an object directly (as another client would).
@@ -86,7 +88,9 @@ class FakeObjectStore final : public fs::ObjectStore {
     if (auto e = Injected("Head")) return Fail(*e);
     auto it = objects_.find(key);
     if (it == objects_.end()) return Fail(NotFound(key));
-    return it->second.meta;
+    fs::ObjectMeta m = it->second.meta;
+    m.tag_count = static_cast<uint32_t>(it->second.tags.size());
+    return m;
   }
 
   std::vector<s3::S3Result<fs::ObjectMeta>> HeadMany(
@@ -235,6 +239,9 @@ class FakeObjectStore final : public fs::ObjectStore {
       w.content_type = src.meta.content_type;
     }
     PutLocked(to, src.body, w);
+    // Tagging directive COPY, as S3's default; RGW drops them on a REPLACE copy.
+    if (!(drop_tags_on_copy_ && replace != nullptr)) objects_[to].tags = src.tags;
+
     return {};
   }
 
@@ -250,6 +257,53 @@ class FakeObjectStore final : public fs::ObjectStore {
     if (auto e = Injected("DeleteMany")) return Fail(*e);
     for (const auto& k : keys) objects_.erase(k);
     return {};
+  }
+
+  s3::S3Result<std::vector<s3::Tag>> GetTags(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("GetTags")) return Fail(*e);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Fail(NotFound(key));
+    return it->second.tags;
+  }
+
+  s3::S3Status PutTags(const std::string& key, const std::vector<s3::Tag>& tags) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("PutTags")) return Fail(*e);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Fail(NotFound(key));
+    it->second.tags = tags;
+    return {};
+  }
+
+  s3::S3Status DeleteTags(const std::string& key) override {
+    std::lock_guard lock(mu_);
+    if (auto e = Injected("DeleteTags")) return Fail(*e);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Fail(NotFound(key));
+    it->second.tags.clear();
+    return {};
+  }
+
+  s3::S3Result<std::string> PresignGet(const std::string& key,
+                                       std::chrono::seconds expires) override {
+    std::lock_guard lock(mu_);
+    calls_["PresignGet"]++;
+    return "https://fake.example/" + key + "?X-Amz-Expires=" + std::to_string(expires.count());
+  }
+
+  // Behave like RGW: a copy with REPLACE metadata loses the object's tags.
+  void DropTagsOnCopy(bool on) {
+    std::lock_guard lock(mu_);
+    drop_tags_on_copy_ = on;
+  }
+  std::vector<s3::Tag> Tags(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return objects_.at(key).tags;
+  }
+  std::string StorageClass(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return objects_.at(key).meta.storage_class;
   }
 
   uint64_t bytes_read() {
@@ -359,6 +413,7 @@ class FakeObjectStore final : public fs::ObjectStore {
 
   std::mutex mu_;
   std::map<std::string, Object> objects_;
+  bool drop_tags_on_copy_ = false;
   std::map<std::string, int> calls_;
   std::map<std::string, std::pair<s3::S3Error, int>> failures_;
   uint64_t version_ = 0;

@@ -38,6 +38,8 @@ ObjectRecord File(const std::string& etag, uint64_t size = 10) {
 TEST(MetaRecords, ObjectRoundTrips) {
   ObjectRecord r = File("\"abc\"", 123);
   r.sse_kms_key_id = "key-1";
+  r.version_id = "v1";
+  r.sse_customer_algorithm = "AES256";
   auto back = DecodeObject(EncodeObject(r));
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, r);

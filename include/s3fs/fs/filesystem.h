@@ -125,7 +125,11 @@ struct Options {
   uint64_t write_part_size = 16ULL << 20;
   int write_parts_in_flight = 8;
   int upload_slots = 32;
-  WriteAttrs write_defaults;                 // storage class, SSE for new objects
+  WriteAttrs write_defaults;  // storage class, SSE for new objects
+  // user.s3.* xattrs: listed by listxattr only on request (so cp --preserve=xattr and
+  // rsync -X copy real xattrs only); presigned URLs' lifetime.
+  bool list_s3_xattrs = false;
+  std::chrono::seconds presign_expires{3600};
   bool allow_hard_links_error_eperm = true;  // EPERM (s3fs) rather than ENOTSUP
 };
 

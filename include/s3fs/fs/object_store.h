@@ -8,6 +8,7 @@
 #ifndef S3FS_FS_OBJECT_STORE_H_
 #define S3FS_FS_OBJECT_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,6 +34,9 @@ struct ObjectMeta {
   std::string storage_class;
   std::string sse;
   std::string sse_kms_key_id;
+  std::string sse_customer_algorithm;           // "AES256" for SSE-C objects (HEAD only)
+  std::string version_id;                       // HEAD only; empty when the bucket is unversioned
+  uint32_t tag_count = 0;                       // HEAD only (x-amz-tagging-count)
   std::map<std::string, std::string> metadata;  // x-amz-meta-*, lower-case names
   bool has_metadata = false;                    // false for entries that come from a listing
 };
@@ -48,6 +52,7 @@ struct ListPage {
 struct WriteAttrs {
   std::string content_type;
   std::map<std::string, std::string> metadata;
+
   std::string storage_class;
   s3::Sse sse;
 };
@@ -83,6 +88,13 @@ class ObjectStore {
   virtual S3Status Delete(const std::string& key) = 0;
   // Deletes many keys (batches of 1000); the first failure is returned.
   virtual S3Status DeleteMany(const std::vector<std::string>& keys) = 0;
+  // Object tags (the current version's).
+  virtual S3Result<std::vector<s3::Tag>> GetTags(const std::string& key) = 0;
+  virtual S3Status PutTags(const std::string& key, const std::vector<s3::Tag>& tags) = 0;
+  virtual S3Status DeleteTags(const std::string& key) = 0;
+  // A presigned GET URL for `key` valid for `expires` (no request is sent).
+  virtual S3Result<std::string> PresignGet(const std::string& key,
+                                           std::chrono::seconds expires) = 0;
 };
 
 struct S3ObjectStoreOptions {

@@ -32,6 +32,9 @@ struct ObjectRecord {
   std::string storage_class;
   std::string sse;
   std::string sse_kms_key_id;
+  std::string sse_customer_algorithm;
+  std::string version_id;
+  uint32_t tag_count = 0;
   std::map<std::string, std::string> metadata;  // x-amz-meta-*, lower-case names
   int64_t fetched_at_ns = 0;                    // wall clock when S3 said so
 
