@@ -51,7 +51,7 @@ Commands:
   mpu abort s3://BUCKET/KEY UPLOAD_ID
   cache stats|ls|clear s3://BUCKET[/PREFIX] [--cache-dir DIR]
                                     a mount's metadata cache (no request is sent; DIR as
-                                    the mount's meta_cache=, default ~/.cache/s3fs)
+                                    the mount's meta_cache=; default as the mount's)
 
 Options (before the command):
   --endpoint URL        S3 endpoint (default AWS for the region; env AWS_ENDPOINT_URL)
@@ -632,6 +632,7 @@ int Main(int argc, char** argv) {
   if (i >= args.size()) return Usage("no command given");
   std::string cmd = args[i];
   std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+  log::LogToStderr();  // `get KEY -` writes the object to stdout
   log::SetLevel(o.verbose ? log::Level::kDebug : log::Level::kWarn);
   o.conn.curl_debug = false;
 

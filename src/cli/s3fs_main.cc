@@ -6,10 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli_config.h"
@@ -24,6 +28,62 @@
 
 namespace s3fs::cli {
 namespace {
+
+// Operator signals, as s3fs-fuse users send them: SIGHUP re-opens logfile= (logrotate),
+// SIGUSR2 steps the log level (warn -> info -> debug -> warn), SIGUSR1 is ignored. libfuse's
+// own handlers would end the mount on SIGHUP and the default action kills it on SIGUSR1/2.
+std::atomic<bool> g_reopen_log{false};
+std::atomic<bool> g_next_level{false};
+
+void OnOperatorSignal(int sig) {
+  if (sig == SIGHUP) g_reopen_log = true;
+  if (sig == SIGUSR2) g_next_level = true;
+}
+
+class OperatorSignals {
+ public:
+  OperatorSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = OnOperatorSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, nullptr);
+    sigaction(SIGUSR2, &sa, nullptr);
+    std::signal(SIGUSR1, SIG_IGN);
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; })) {
+        if (g_reopen_log.exchange(false)) {
+          log::Reopen();
+          S3FS_LOG_INFO("SIGHUP: log file re-opened");
+        }
+        if (g_next_level.exchange(false)) {
+          log::Level next = log::GetLevel() == log::Level::kDebug  ? log::Level::kWarn
+                            : log::GetLevel() == log::Level::kInfo ? log::Level::kDebug
+                                                                   : log::Level::kInfo;
+          log::SetLevel(next);
+          S3FS_LOG_WARN("SIGUSR2: log level is now {}", next == log::Level::kDebug  ? "debug"
+                                                        : next == log::Level::kInfo ? "info"
+                                                                                    : "warn");
+        }
+      }
+    });
+  }
+  ~OperatorSignals() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 std::string CheckMountpoint(const std::string& path, bool nonempty) {
   struct stat st {};
@@ -110,6 +170,7 @@ s3::S3Result<s3::Sse> ResolveSse(const std::string& spec) {
 fuse::FuseMount* g_mount = nullptr;
 
 int Main(int argc, char** argv) {
+  log::LogToStderr();
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = ParseMountArgs(args, ::getuid(), ::getgid());
   if (!parsed.ok()) {
@@ -228,6 +289,7 @@ int Main(int argc, char** argv) {
   g_mount = mount->get();
   (*mount)->InstallSignalHandlers();
   std::signal(SIGPIPE, SIG_IGN);
+  OperatorSignals operator_signals;  // after libfuse's handlers: replaces its SIGHUP
   S3FS_LOG_INFO("mounted s3://{}/{} on {}", c.bucket, c.prefix, c.mountpoint);
   daemon.ReportReady();
   auto run = (*mount)->Run();

@@ -99,7 +99,8 @@ Common options (-o):
   enable_noobj_cache        cache "does not exist" answers (default on)
   noobj_cache_expire=SEC    lifetime of "does not exist" answers (default 10)
   meta_cache=DIR|off        persistent metadata cache (LMDB) directory, or off (default:
-                            DIR/.s3fs-meta with use_cache=DIR, else ~/.cache/s3fs)
+                            DIR/.s3fs-meta with use_cache=DIR, else $XDG_CACHE_HOME/s3fs,
+                            ~/.cache/s3fs or /var/cache/s3fs)
   meta_cache_size=MB        metadata cache file cap (default 256)
   max_stat_cache_size=N     metadata records kept (default 1000000)
   multipart_size=MB         multipart part size (default 16)

@@ -110,6 +110,13 @@ void Reopen() {
   }
 }
 
+void LogToStderr() {
+  std::lock_guard lock(g_mu);
+  Install(
+      std::make_shared<spdlog::logger>("s3fs", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+  g_file.clear();
+}
+
 void LogToSyslog(const std::string& ident) {
   std::lock_guard lock(g_mu);
   Install(std::make_shared<spdlog::logger>(

@@ -199,7 +199,7 @@ void FilesystemImpl::ListingAddLocked(const std::string& path, bool is_dir) {
   auto it = by_path_.find(ParentPath(path));
   if (it == by_path_.end()) return;
   auto& parent = nodes_[it->second];
-  if (parent->listing) parent->listing->children[BaseName(path)] = ChildInfo{is_dir};
+  if (parent->listing) parent->listing->children[BaseName(path)] = ChildInfo{is_dir, {}};
   CacheForgetListing(parent->path);
 }
 
@@ -277,10 +277,107 @@ FsResult<Entry> FilesystemImpl::Lookup(Ino parent_ino, std::string_view name) {
     }
     if (NegativeHitLocked(path) || ParentListingSaysAbsentLocked(path)) return Fail(ENOENT);
   }
-  S3FS_ASSIGN_OR_RETURN(auto node, Resolve(path));
+  std::optional<ChildInfo> listed = ListedChild(parent, path);
+  if (!listed && PrefetchListing(parent)) {
+    std::lock_guard lock(mu_);
+    if (ParentListingSaysAbsentLocked(path)) return Fail(ENOENT);
+  }
+  if (!listed) listed = ListedChild(parent, path);
+  if (listed) {
+    // Many lookups in a listed directory: fetch the rest of its children's metadata at once.
+    MaybeFillListedChildren(parent);
+    std::lock_guard lock(mu_);
+    if (auto it = by_path_.find(path); it != by_path_.end()) {
+      auto& n = nodes_[it->second];
+      if (clock_->Monotonic() < n->attr_expires && n->is_dir == listed->is_dir) {
+        n->nlookup++;
+        return MakeEntry(*n);
+      }
+    }
+  }
+  std::shared_ptr<Node> node;
+  if (listed) {
+    S3FS_ASSIGN_OR_RETURN(node, ResolveListed(path, *listed));
+  } else {
+    S3FS_ASSIGN_OR_RETURN(node, Resolve(path));
+  }
   std::lock_guard lock(mu_);
   node->nlookup++;
   return MakeEntry(*node);
+}
+
+std::optional<ChildInfo> FilesystemImpl::ListedChild(const std::shared_ptr<Node>& parent,
+                                                     const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (!parent->listing || clock_->Monotonic() >= parent->listing->expires) return std::nullopt;
+  auto it = parent->listing->children.find(BaseName(path));
+  if (it == parent->listing->children.end()) return std::nullopt;
+  return it->second;
+}
+
+bool FilesystemImpl::PrefetchListing(const std::shared_ptr<Node>& parent) {
+  constexpr uint32_t kMissesBeforeListing = 2;
+  constexpr size_t kMaxPrefetchItems = 10000;  // ten LIST pages
+  {
+    std::lock_guard lock(mu_);
+    if (parent->listing && clock_->Monotonic() < parent->listing->expires) return true;
+    if (parent->too_big_to_prefetch || parent->listing_in_flight) return false;
+    if (++parent->lookup_misses < kMissesBeforeListing) return false;
+    parent->listing_in_flight = true;
+  }
+  auto items = FetchListing(parent, kMaxPrefetchItems);
+  std::lock_guard lock(mu_);
+  parent->listing_in_flight = false;
+  parent->lookup_misses = 0;
+  if (!items.ok()) {
+    if (items.error() == E2BIG) parent->too_big_to_prefetch = true;
+    return false;
+  }
+  Listing listing;
+  listing.expires = clock_->Monotonic() + o_.stat_ttl;
+  for (auto& [name, item] : *items) {
+    listing.children[name] = ChildInfo{item.is_dir, item.is_dir ? ObjectMeta{} : item.meta};
+  }
+  // Files created here but not yet uploaded exist too.
+  for (const auto& [p, ino] : by_path_) {
+    if (p.empty() || ParentPath(p) != parent->path) continue;
+    auto& n = nodes_[ino];
+    if (n->file && n->file->dirty && !n->unlinked) {
+      listing.children.emplace(BaseName(p), ChildInfo{n->is_dir, {}});
+    }
+  }
+  parent->listing = std::move(listing);
+  return true;
+}
+
+FsResult<std::shared_ptr<Node>> FilesystemImpl::ResolveListed(const std::string& path,
+                                                              const ChildInfo& child) {
+  ListedItem item{BaseName(path), child.is_dir, child.listed, !child.is_dir};
+  if (!child.is_dir && child.listed.key.empty()) return Resolve(path);  // added locally
+  if (!o_.list_attrs_only && MetaFromCache(path, item)) {
+    std::lock_guard lock(mu_);
+    if (item.has_object) return UpsertLocked(path, item.is_dir, &item.meta, true, false);
+    return UpsertLocked(path, true, nullptr, false, false);
+  }
+  if (o_.list_attrs_only && !child.is_dir) {
+    std::lock_guard lock(mu_);
+    return UpsertLocked(path, false, &item.meta, true);
+  }
+  // One HEAD of the key the listing showed (not the file-and-marker pair of a blind lookup).
+  std::string key = child.is_dir ? DirKey(path) : FileKey(path);
+  auto h = store_->Head(key);
+  if (h.ok()) {
+    std::lock_guard lock(mu_);
+    return UpsertLocked(path, child.is_dir || IsDirectoryObject(*h), &h.value(), true);
+  }
+  if (h.error().kind != "ObjectNotFound") return Fail(ToErrno(h.error()));
+  if (child.is_dir) {
+    std::lock_guard lock(mu_);
+    auto n = UpsertLocked(path, true, nullptr, false);
+    CacheNodeLocked(*n);
+    return n;
+  }
+  return Resolve(path);  // gone since the listing: ask again
 }
 
 void FilesystemImpl::ReleaseNodeIfUnusedLocked(const std::shared_ptr<Node>& n) {
@@ -863,9 +960,11 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
   return n->attr;
 }
 
-FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_ptr<Node>& dir) {
+FsResult<std::map<std::string, FilesystemImpl::ListedItem>> FilesystemImpl::FetchListing(
+    const std::shared_ptr<Node>& dir, size_t max_items) {
   std::string prefix = DirKey(dir->path);
   std::map<std::string, ListedItem> items;
+  std::optional<ObjectMeta> marker;
   std::string token;
   do {
     auto page = store_->List(prefix, "/", token, 1000);
@@ -877,7 +976,10 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
       items[name] = ListedItem{name, true, ObjectMeta{}, false};
     }
     for (auto& o : page->objects) {
-      if (o.key == prefix) continue;  // the directory's own marker
+      if (o.key == prefix) {  // the directory's own marker
+        marker = o;
+        continue;
+      }
       std::string name = o.key.substr(prefix.size());
       bool folder = str::EndsWith(name, "_$folder$");
       if (folder) name.resize(name.size() - 9);
@@ -889,8 +991,81 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
       items[name] = ListedItem{name, folder, std::move(o), !folder};
     }
     token = page->truncated ? page->next_token : "";
+    if (items.size() > max_items) return Fail(E2BIG);
   } while (!token.empty());
+  RevalidateMarker(dir, marker);
+  return items;
+}
 
+void FilesystemImpl::RevalidateMarker(const std::shared_ptr<Node>& dir,
+                                      const std::optional<ObjectMeta>& marker) {
+  // A directory's attributes may come from an earlier mount's record (a parent's listing
+  // shows it as a prefix, without an ETag); its own listing shows its marker's ETag.
+  if (dir->ino == kRootIno) return;
+  std::string dkey = DirKey(dir->path);
+  {
+    std::lock_guard lock(mu_);
+    if (!marker) {
+      if (dir->has_object && dir->meta.key == dkey) {
+        dir->has_object = false;  // marker gone: an implicit directory now
+        CacheNodeLocked(*dir);
+      }
+      return;
+    }
+    if (dir->has_object && dir->meta_complete && dir->meta.etag == marker->etag) return;
+  }
+  auto h = store_->Head(dkey);
+  if (!h.ok()) return;  // the next lookup finds out
+  std::lock_guard lock(mu_);
+  UpsertLocked(dir->path, true, &h.value(), true);
+}
+
+FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_ptr<Node>& dir) {
+  S3FS_ASSIGN_OR_RETURN(auto items, FetchListing(dir, SIZE_MAX));
+  S3FS_RETURN_IF_ERROR(FillMetadata(dir, items));
+  CacheListing(dir->path, items);
+  std::lock_guard lock(mu_);
+  return EntriesFromItemsLocked(dir, items, clock_->Monotonic() + o_.stat_ttl);
+}
+
+void FilesystemImpl::MaybeFillListedChildren(const std::shared_ptr<Node>& parent) {
+  constexpr uint32_t kLookupsBeforeFill = 8;
+  std::map<std::string, ListedItem> items;
+  {
+    std::lock_guard lock(mu_);
+    auto& l = parent->listing;
+    if (o_.list_attrs_only || !l || clock_->Monotonic() >= l->expires || l->filled ||
+        ++l->lookups < kLookupsBeforeFill) {
+      return;
+    }
+    l->filled = true;
+    for (const auto& [name, c] : l->children) {
+      if (!c.is_dir && c.listed.key.empty()) continue;  // added by this mount: known already
+      items.emplace(name, ListedItem{name, c.is_dir, c.listed, !c.is_dir});
+    }
+  }
+  if (!FillMetadata(parent, items).ok()) return;  // lookups go on one by one
+  std::lock_guard lock(mu_);
+  for (auto& [name, item] : items) {
+    std::string path = parent->path.empty() ? name : parent->path + "/" + name;
+    if (auto it = by_path_.find(path);
+        it != by_path_.end() && nodes_[it->second]->file && nodes_[it->second]->file->dirty) {
+      continue;
+    }
+    if (item.headed || item.from_cache) {
+      if (item.has_object) {
+        UpsertLocked(path, item.is_dir, &item.meta, true, !item.from_cache);
+      } else {
+        UpsertLocked(path, true, nullptr, false, false);
+      }
+    } else if (item.headed_implicit) {
+      CacheNodeLocked(*UpsertLocked(path, true, nullptr, false, false));
+    }
+  }
+}
+
+FsStatus FilesystemImpl::FillMetadata(const std::shared_ptr<Node>& dir,
+                                      std::map<std::string, ListedItem>& items) {
   // Exact attributes need each object's metadata: reuse what this mount or the metadata cache
   // holds for the same version, HEAD the rest in parallel (unless list_attrs_only).
   std::vector<std::string> to_head;
@@ -927,6 +1102,7 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
         bool dir_by_meta = IsDirectoryObject(*heads[i]);
         item.meta = std::move(heads[i].value());
         item.has_object = true;
+        item.headed = true;
         if (dir_by_meta) item.is_dir = true;
       } else if (heads[i].error().kind != "ObjectNotFound") {
         return Fail(ToErrno(heads[i].error()));
@@ -935,9 +1111,7 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
       }
     }
   }
-  CacheListing(dir->path, items);
-  std::lock_guard lock(mu_);
-  return EntriesFromItemsLocked(dir, items, clock_->Monotonic() + o_.stat_ttl);
+  return {};
 }
 
 std::vector<DirEntry> FilesystemImpl::EntriesFromItemsLocked(
@@ -966,7 +1140,7 @@ std::vector<DirEntry> FilesystemImpl::EntriesFromItemsLocked(
       n = UpsertLocked(path, item.is_dir, nullptr, false, false);
       if (item.headed_implicit) CacheNodeLocked(*n);
     }
-    listing.children[name] = ChildInfo{item.is_dir};
+    listing.children[name] = ChildInfo{item.is_dir, item.is_dir ? ObjectMeta{} : item.meta};
     out.push_back(DirEntry{name, n->attr});
   }
   // Files created here but not yet uploaded are listed too.
@@ -976,7 +1150,7 @@ std::vector<DirEntry> FilesystemImpl::EntriesFromItemsLocked(
     if (listing.children.count(name)) continue;
     auto& n = nodes_[ino];
     if (n->file && n->file->dirty && !n->unlinked) {
-      listing.children[name] = ChildInfo{false};
+      listing.children[name] = ChildInfo{false, {}};
       out.push_back(DirEntry{name, n->attr});
     }
   }

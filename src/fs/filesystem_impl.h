@@ -44,12 +44,15 @@ struct FileState {
 
 struct ChildInfo {
   bool is_dir = false;
+  ObjectMeta listed;  // what the listing said (files; key empty when unknown)
 };
 
 // What the filesystem knows about a directory's children.
 struct Listing {
   std::map<std::string, ChildInfo> children;
   Steady expires{};
+  uint32_t lookups = 0;  // names looked up in it without a known inode
+  bool filled = false;   // children's metadata fetched in one burst
 };
 
 struct Node {
@@ -68,6 +71,9 @@ struct Node {
   int open_handles = 0;
   bool unlinked = false;           // deleted from the namespace while open
   std::optional<Listing> listing;  // directories
+  uint32_t lookup_misses = 0;      // lookups of unknown names since the listing expired
+  bool listing_in_flight = false;  // a lookup is listing this directory
+  bool too_big_to_prefetch = false;
 };
 
 struct Handle {
@@ -176,7 +182,27 @@ class FilesystemImpl final : public Filesystem {
     bool has_object = false;
     bool from_cache = false;       // meta came from the metadata cache
     bool headed_implicit = false;  // a HEAD found no marker: implicit directory
+    bool headed = false;           // meta came from a HEAD
   };
+  // The children of `dir` from LIST pages alone (no HEAD); E2BIG beyond `max_items`.
+  FsResult<std::map<std::string, ListedItem>> FetchListing(const std::shared_ptr<Node>& dir,
+                                                           size_t max_items);
+  // Lookups of several unknown names in one directory (rsync, cp -u, make) list it once
+  // instead of probing each name with HEADs; true when `parent` now has a fresh listing.
+  bool PrefetchListing(const std::shared_ptr<Node>& parent);
+  // Fetches the metadata (cache or parallel HEADs) of every child a listing names.
+  FsStatus FillMetadata(const std::shared_ptr<Node>& dir, std::map<std::string, ListedItem>& items);
+  // After several lookups in a listed directory, fills all its children at once (rsync stats
+  // every file: one burst of parallel HEADs instead of one round trip per name).
+  void MaybeFillListedChildren(const std::shared_ptr<Node>& parent);
+  // The parent's fresh listing entry for `path`, if any.
+  std::optional<ChildInfo> ListedChild(const std::shared_ptr<Node>& parent,
+                                       const std::string& path);
+  // Checks a directory's own marker (seen in its listing) against what the inode holds.
+  void RevalidateMarker(const std::shared_ptr<Node>& dir, const std::optional<ObjectMeta>& marker);
+  // A name the parent's fresh listing shows: metadata from the cache when the listing proves
+  // it current, else one HEAD of the right key.
+  FsResult<std::shared_ptr<Node>> ResolveListed(const std::string& path, const ChildInfo& child);
   // Registers the children as inodes, remembers the listing until `expires`, and returns the
   // directory's entries ("." and ".." first). REQUIRES: mu_ held.
   std::vector<DirEntry> EntriesFromItemsLocked(const std::shared_ptr<Node>& dir,

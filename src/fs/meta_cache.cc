@@ -8,6 +8,9 @@
 //  - a file's HEAD metadata is reused at any age when a listing reports the same ETag and size
 //    and a LastModified no later than when the record was fetched (so a metadata-only change by
 //    another client, which keeps the ETag but moves LastModified, is fetched again);
+//  - a directory's record (a parent's listing shows it as a prefix, without an ETag) is
+//    reused at any age and revalidated against its marker's ETag when the directory itself is
+//    listed;
 //  - a cached listing is served under the same rule as a record, and only if every child's
 //    metadata is cached too.
 #include <chrono>
@@ -111,9 +114,9 @@ bool FilesystemImpl::MetaFromCache(const std::string& path, ListedItem& item) {
   auto r = o_.meta_cache->GetObject(path);
   if (!r) return false;
   if (item.is_dir) {
-    // A common prefix carries no ETag: a directory's record is trusted within the TTL only.
+    // A common prefix carries no ETag: a directory's record is reused at any age and checked
+    // when the directory itself is listed (its marker's ETag, RevalidateMarker).
     if (r->kind != meta::Kind::kDirMarker && r->kind != meta::Kind::kImplicitDir) return false;
-    if (!CacheFresh(r->fetched_at_ns, o_.stat_ttl)) return false;
     if (r->kind == meta::Kind::kDirMarker) {
       item.meta = MetaFrom(*r, DirKey(path));
       item.has_object = true;

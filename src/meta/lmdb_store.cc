@@ -4,6 +4,8 @@
 //   dir   path -> [8-byte LRU stamp][EncodeDir]
 //   lru   big-endian stamp -> [tag 'o'|'d'][path]     (oldest first)
 //   info  "format" -> kFormat
+// Database keys are "/" + path (LMDB refuses empty keys; the root's listing is at "/"). Paths
+// whose key exceeds LMDB's key limit (511 bytes) are not persisted: they always miss.
 // Writes go to an in-memory overlay at once and are committed by one writer thread in batches.
 // Stamps are taken inside the write transaction (write transactions are serialised across
 // processes), so two mounts sharing the environment never collide.
@@ -62,8 +64,16 @@ uint64_t StampOfValue(std::string_view v) {
 // Errors that mean the file cannot be trusted.
 bool IsCorruption(int rc) {
   return rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
-         rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN || rc == MDB_BAD_VALSIZE ||
-         rc == MDB_INCOMPATIBLE || rc == MDB_BAD_DBI;
+         rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN || rc == MDB_INCOMPATIBLE ||
+         rc == MDB_BAD_DBI;
+}
+
+std::string DbKey(std::string_view path) {
+  std::string k;
+  k.reserve(path.size() + 1);
+  k.push_back('/');
+  k.append(path);
+  return k;
 }
 
 // One queued change, in call order.
@@ -196,7 +206,7 @@ class LmdbStore final : public MetadataStore {
       std::string_view raw = View(v);
       if (raw.size() < 8) continue;
       auto r = DecodeObject(raw.substr(8));
-      if (r) fn(View(k), *r);
+      if (r) fn(View(k).substr(1), *r);
     }
   }
 
@@ -223,10 +233,12 @@ class LmdbStore final : public MetadataStore {
     {
       std::shared_lock env_lock(env_mu_);
       if (!env_) return std::nullopt;
+      std::string key = DbKey(path);
+      if (key.size() > max_key_) return std::nullopt;
       Txn txn;
       rc = txn.Begin(env_.get(), MDB_RDONLY);
       if (rc == 0) {
-        MDB_val k = Val(path);
+        MDB_val k = Val(key);
         MDB_val v;
         rc = mdb_get(txn.get(), dir ? dir_ : obj_, &k, &v);
         if (rc == 0 && v.mv_size >= 8) out = std::string(View(v).substr(8));
@@ -372,7 +384,8 @@ class LmdbStore final : public MetadataStore {
     for (const std::string& t : touched) {
       MDB_dbi dbi = t[0] == kDirTag ? dir_ : obj_;
       std::string_view path = std::string_view(t).substr(1);
-      MDB_val k = Val(path);
+      std::string key = DbKey(path);
+      MDB_val k = Val(key);
       MDB_val v;
       rc = mdb_get(txn.get(), dbi, &k, &v);
       if (rc == MDB_NOTFOUND) continue;
@@ -386,23 +399,30 @@ class LmdbStore final : public MetadataStore {
   // Replaces the record at `path`, moving its LRU stamp to `stamp`.
   int PutLocked(MDB_txn* txn, MDB_dbi dbi, char tag, std::string_view path, std::string_view value,
                 uint64_t stamp) {
-    int rc = DelLocked(txn, dbi, path);
+    std::string key = DbKey(path);
+    if (key.size() > max_key_) return 0;  // too long for LMDB: not persisted
+    int rc = DelKeyLocked(txn, dbi, key);
     if (rc != 0) return rc;
     std::string stored = StampPrefix(stamp);
     stored.append(value);
-    MDB_val k = Val(path);
+    MDB_val k = Val(key);
     MDB_val v = Val(stored);
     if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0) return rc;
     std::string lru_key = StampKey(stamp);
-    std::string lru_val = tag + std::string(path);
+    std::string lru_val = tag + key;
     MDB_val lk = Val(lru_key);
     MDB_val lv = Val(lru_val);
     return mdb_put(txn, lru_, &lk, &lv, 0);
   }
 
-  // Deletes the record at `path` and its LRU entry (absent is fine).
   int DelLocked(MDB_txn* txn, MDB_dbi dbi, std::string_view path) {
-    MDB_val k = Val(path);
+    std::string key = DbKey(path);
+    return key.size() > max_key_ ? 0 : DelKeyLocked(txn, dbi, key);
+  }
+
+  // Deletes the record at database key `key` and its LRU entry (absent is fine).
+  int DelKeyLocked(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
+    MDB_val k = Val(key);
     MDB_val v;
     int rc = mdb_get(txn, dbi, &k, &v);
     if (rc == MDB_NOTFOUND) return 0;
@@ -416,25 +436,25 @@ class LmdbStore final : public MetadataStore {
   }
 
   int DelTreeLocked(MDB_txn* txn, MDB_dbi dbi, const std::string& tree) {
-    std::vector<std::string> doomed;
+    std::vector<std::string> doomed;  // database keys
+    std::string below = tree.empty() ? std::string("/") : DbKey(tree) + "/";
     {
       Cursor cur;
       int rc = cur.Open(txn, dbi);
       if (rc != 0) return rc;
-      std::string start = tree.empty() ? std::string() : tree + "/";
-      MDB_val k = Val(start);
+      MDB_val k = Val(below);
       MDB_val v;
-      rc = tree.empty() ? mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST)
-                        : mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE);
-      for (; rc == 0; rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT)) {
-        if (!IsUnder(View(k), tree)) break;
+      for (rc = mdb_cursor_get(cur.get(), &k, &v, MDB_SET_RANGE); rc == 0;
+           rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT)) {
+        if (View(k).substr(0, below.size()) != below) break;
         doomed.emplace_back(View(k));
       }
       if (rc != 0 && rc != MDB_NOTFOUND) return rc;
     }
-    if (!tree.empty()) doomed.push_back(tree);
-    for (const auto& p : doomed) {
-      int rc = DelLocked(txn, dbi, p);
+    if (!tree.empty()) doomed.push_back(DbKey(tree));
+    for (const auto& key : doomed) {
+      if (key.size() > max_key_) continue;
+      int rc = DelKeyLocked(txn, dbi, key);
       if (rc != 0) return rc;
     }
     return 0;
@@ -602,6 +622,7 @@ class LmdbStore final : public MetadataStore {
       *why = mdb_strerror(rc);
       return false;
     }
+    max_key_ = static_cast<size_t>(mdb_env_get_maxkeysize(env.get()));
     env_ = std::move(env);
     return true;
   }
@@ -644,6 +665,7 @@ class LmdbStore final : public MetadataStore {
   std::shared_mutex env_mu_;  // exclusive: open, reset, writes; shared: reads
   EnvPtr env_;
   MDB_dbi obj_ = 0, dir_ = 0, lru_ = 0, info_ = 0;
+  size_t max_key_ = 511;
   uint64_t reopen_attempts_ = 0;
   std::set<std::string> warned_;
 

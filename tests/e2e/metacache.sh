@@ -25,7 +25,8 @@ seq 1 "$N" | xargs -P 16 -I{} timeout 60 "$S3CTL_BIN" --endpoint "$S3FS_TEST_END
 s3ctl put "$E2E_TMP/one" "s3://$B/top" >/dev/null
 
 count() { grep -a -c "s3 op=$1 " "$LOG" || true; }
-reset_log() { : > "$LOG"; }
+ALL=$E2E_TMP/all-mounts.log
+reset_log() { cat "$LOG" >> "$ALL" 2>/dev/null || true; : > "$LOG"; }
 mount_it() {
   mount_ours "$B" "$MNT" "$OPTS"
   reset_log
@@ -68,6 +69,9 @@ check "s3ctl cache stats counts the records" \
   "$S3CTL_BIN --endpoint $S3FS_TEST_ENDPOINT cache stats s3://$B --cache-dir $CACHE | awk '/^records/ {exit !(\$2 >= $N)}'"
 check "s3ctl cache ls shows a file record" \
   "$S3CTL_BIN --endpoint $S3FS_TEST_ENDPOINT cache ls s3://$B --cache-dir $CACHE | grep -q ' d/f7\$'"
+
+reset_log
+check "no metadata cache warning in normal use" "! grep -a 'metadata cache' $ALL | grep -aqv 'metadata cache in'"
 
 log "garbage over the cache file"
 DATA=$(ls "$CACHE"/*/data.mdb)

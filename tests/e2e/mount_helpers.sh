@@ -32,6 +32,8 @@ check "read-only mount refuses writes" \
 check "prepare a prefix" "$S3CTL_CMD put /etc/hostname s3://$B/sub/dir/inside.txt >/dev/null"
 check "BUCKET:/prefix mounts only the prefix" \
   "$S3FS_BIN $B:/sub/dir $M -o $OPTS && test -f $M/inside.txt && ! test -e $M/one && echo p > $M/new && umount $M && $S3CTL_CMD head s3://$B/sub/dir/new >/dev/null"
+check "SIGHUP re-opens logfile=, SIGUSR1/SIGUSR2 leave the mount up" \
+  "$S3FS_BIN $B $M -o $OPTS,logfile=$E2E_TMP/sig.log,dbglevel=info && for p in \$(pgrep -x s3fs); do tr '\\0' ' ' < /proc/\$p/cmdline | grep -q ' $M ' && pid=\$p; done; mv $E2E_TMP/sig.log $E2E_TMP/sig.log.1 && kill -HUP \$pid && kill -USR1 \$pid && kill -USR2 \$pid && sleep 1 && mountpoint -q $M && grep -q 're-opened' $E2E_TMP/sig.log && grep -q 'log level is now debug' $E2E_TMP/sig.log && echo s > $M/sig && umount $M"
 check "SIGTERM unmounts cleanly after uploading" \
   "$S3FS_BIN $B $M -o $OPTS && for p in \$(pgrep -x s3fs); do tr '\\0' ' ' < /proc/\$p/cmdline | grep -q ' $M ' && pid=\$p; done; echo t > $M/term && kill -TERM \$pid && for i in \$(seq 50); do mountpoint -q $M || break; sleep 0.2; done; ! mountpoint -q $M && $S3CTL_CMD head s3://$B/term >/dev/null"
 finish

@@ -72,11 +72,11 @@ TEST_F(FsMetaTest, RemountListsButHeadsNoUnchangedFile) {
   clock_->Advance(1s);
   Mount();
   auto second = ListDir("dir");
-  // The lookup of "dir" (an implicit directory: two HEADs and a one-key LIST) and the
-  // subdirectory's marker (a common prefix has no ETag to validate a record against) need
-  // requests; the 50 files' metadata comes from the cache, validated by the listing.
+  // Only the lookup of "dir" (an implicit directory: two HEADs and a one-key LIST) needs
+  // requests besides the listing; the 50 files' metadata comes from the cache, validated by the
+  // listing, and the subdirectory's from its record (checked when it is listed itself).
   EXPECT_EQ(store_->Calls("List"), 2);
-  EXPECT_EQ(store_->Calls("Head"), 3);
+  EXPECT_EQ(store_->Calls("Head"), 2);
   ASSERT_EQ(second.size(), first.size());
   for (size_t i = 2; i < second.size(); ++i) {
     EXPECT_EQ(second[i].name, first[i].name);
@@ -106,7 +106,7 @@ TEST_F(FsMetaTest, ChangedObjectsAreFetchedAgain) {
   EXPECT_EQ(by_name["f1"].mode, S_IFREG | 0644u);  // no mode metadata any more
   EXPECT_EQ(by_name["f2"].mode, S_IFREG | 0640u);
   EXPECT_EQ(by_name["f3"].mode, S_IFREG | 0600u);
-  EXPECT_EQ(store_->Calls("Head"), 3 + 2);  // dir, sub, and the two changed files
+  EXPECT_EQ(store_->Calls("Head"), 2 + 2);  // the lookup of dir, and the two changed files
 }
 
 TEST_F(FsMetaTest, ForgottenInodesAreAnsweredFromTheCacheWithinTheTtl) {
@@ -167,10 +167,60 @@ TEST_F(FsMetaTest, OwnChangesUpdateTheCacheAtOnce) {
   EXPECT_EQ(by_name.count("f4"), 0u);
   EXPECT_EQ(by_name.count("f5"), 0u);
   EXPECT_EQ(by_name["f5b"].mode, S_IFREG | 0600u);
-  // Lookup of dir (3), sub (1), and f5b: dropped at the rename, since a copy may carry a new
+  // Lookup of dir (2 HEADs), and f5b: dropped at the rename, since a copy may carry a new
   // ETag. Our own upload and chmod were recorded as written.
   EXPECT_EQ(store_->Calls("List"), 2);
-  EXPECT_EQ(store_->Calls("Head"), 4);
+  EXPECT_EQ(store_->Calls("Head"), 3);
+}
+
+TEST_F(FsMetaTest, LookupsOfManyNamesListTheDirectoryOnce) {
+  // rsync's receiver stats every name without reading the directory.
+  auto d = fs_->Lookup(kRootIno, "dir");
+  ASSERT_TRUE(d.ok());
+  store_->ResetCalls();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(fs_->Lookup(d->attr.ino, "f" + std::to_string(i)).ok()) << i;
+  }
+  EXPECT_EQ(fs_->Lookup(d->attr.ino, "missing").error(), ENOENT);
+  EXPECT_EQ(store_->Calls("List"), 1);  // at the second unknown name
+  // The first name: the blind pair (file, marker); then each other child once (seven one by
+  // one, then the rest of the listing in one parallel burst, incl. sub's marker); none for
+  // "missing".
+  EXPECT_EQ(store_->Calls("Head"), 2 + 49 + 1);
+  // After a remount the same pass costs the listing alone: records validated by it.
+  clock_->Advance(1s);
+  Mount();
+  d = fs_->Lookup(kRootIno, "dir");
+  store_->ResetCalls();
+  for (int i = 0; i < 50; ++i) {
+    auto e = fs_->Lookup(d->attr.ino, "f" + std::to_string(i));
+    ASSERT_TRUE(e.ok()) << i;
+    EXPECT_EQ(e->attr.mode, S_IFREG | 0600u);
+  }
+  EXPECT_LE(store_->Calls("List"), 2);
+  EXPECT_LE(store_->Calls("Head"), 2);  // the first name's probe, before the listing
+}
+
+TEST_F(FsMetaTest, DirectoryRecordsAreCheckedWhenTheDirectoryIsListed) {
+  ListDir("dir");  // caches sub's marker record
+  // Another client chmods sub (its marker gets new metadata and a new ETag).
+  StoredAttrs a;
+  a.mode = 0700;
+  std::map<std::string, std::string> md;
+  EncodeAttrs(a, &md);
+  store_->Seed("dir/sub/", "", md, std::string(kDirContentType));
+  clock_->Advance(10min);
+  Mount();
+  auto entries = ListDir("dir");
+  std::map<std::string, Attr> by_name;
+  for (auto& e : entries) by_name[e.name] = e.attr;
+  EXPECT_EQ(by_name["sub"].mode, S_IFDIR | 0755u);  // the earlier mount's record
+  auto d = fs_->Lookup(kRootIno, "dir");
+  auto sub = fs_->Lookup(d->attr.ino, "sub");
+  ASSERT_TRUE(sub.ok());
+  auto h = fs_->OpenDir(sub->attr.ino);  // lists sub: its marker's ETag changed
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(fs_->GetAttr(sub->attr.ino)->mode, S_IFDIR | 0700u);
 }
 
 TEST_F(FsMetaTest, RenamedDirectoryTreeIsForgotten) {

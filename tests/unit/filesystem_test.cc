@@ -285,6 +285,7 @@ TEST_F(FsTest, ServerErrorIsNeverEnoent) {
   t.category = s3::Category::kNetwork;
   t.kind = "Timeout";
   store_->FailNext("Head", t, 10);
+  store_->FailNext("List", t, 10);  // a second miss lists the directory: that fails too
   EXPECT_EQ(fs_->Lookup(kRootIno, "other").error(), ETIMEDOUT);
 }
 

@@ -147,6 +147,27 @@ TEST_F(LmdbStoreTest, EraseTreeRemovesThePathAndBelowOnly) {
   EXPECT_EQ(s->GetStats().objects, 5u);
 }
 
+TEST_F(LmdbStoreTest, RootListingAndLongPaths) {
+  auto s = Open();
+  DirRecord root;
+  root.listed_at_ns = 5;
+  root.children = {{"a", false, "\"e\"", 1, 1}};
+  s->PutDir("", root);              // the mount root's listing: an empty path
+  std::string long_path(900, 'x');  // longer than LMDB's 511-byte keys (S3 allows 1024)
+  s->PutObject(long_path, File("long"));
+  s->PutObject("ok", File("ok"));
+  s->Flush();
+  EXPECT_EQ(s->GetStats().resets, 0u);
+  ASSERT_TRUE(s->GetDir(""));
+  EXPECT_EQ(s->GetDir("")->children.size(), 1u);
+  EXPECT_FALSE(s->GetObject(long_path));  // not persisted: a miss, never an error
+  EXPECT_TRUE(s->GetObject("ok"));
+  s->EraseTree("");
+  s->Flush();
+  EXPECT_FALSE(s->GetDir(""));
+  EXPECT_FALSE(s->GetObject("ok"));
+}
+
 TEST_F(LmdbStoreTest, EntryCapEvictsLeastRecentlyUsed) {
   auto s = Open(/*max_entries=*/100);
   for (int i = 0; i < 100; ++i) s->PutObject("f" + std::to_string(i), File("e"));

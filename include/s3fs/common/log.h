@@ -17,6 +17,8 @@ enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
 bool ParseLevel(const std::string& name, Level* out);
 void SetLevel(Level level);
 Level GetLevel();
+// Sends logs to stderr (the programs' start-up default; never stdout, which carries data).
+void LogToStderr();
 // Sends logs to a file (append) instead of stderr. Returns false with `error` set on failure.
 bool LogToFile(const std::string& path, std::string* error);
 // Re-opens the log file (after rotation; SIGHUP).
