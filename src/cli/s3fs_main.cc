@@ -22,6 +22,7 @@
 #include "s3fs/common/strings.h"
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fuse/fuse_adapter.h"
+#include "s3fs/s3/crypto.h"
 #include "s3fs/write/stale_uploads.h"
 #include "s3fs_options.h"
 #include "s3fs_version.h"
@@ -136,7 +137,9 @@ std::string DescribeAccessError(const s3::S3Error& e, const MountConfig& c) {
   return e.ToString();
 }
 
-s3::S3Result<s3::Sse> ResolveSse(const std::string& spec) {
+// The SSE settings of use_sse=; for an SSE-C key file, `older_keys` gets every key after the
+// first (still used to read objects written with them).
+s3::S3Result<s3::Sse> ResolveSse(const std::string& spec, std::vector<s3::Sse>* older_keys) {
   if (spec.empty()) return s3::Sse{};
   if (spec == "1" || spec == "sse-s3" || spec == "AES256") return s3::Sse::S3();
   if (spec == "kmsid" || spec == "k") return s3::Sse::Kms("");
@@ -154,17 +157,37 @@ s3::S3Result<s3::Sse> ResolveSse(const std::string& spec) {
   if (!ReadSmallFile(file, &content, &error)) {
     return Fail(s3::ValidationError("ValidationError", "use_sse key file " + error));
   }
-  // s3fs-fuse key files hold one base64 (or raw 32-byte) key per line; the first is used for
-  // writing.
-  std::string first = std::string(str::Trim(str::Split(content, '\n')[0]));
-  SecureWipe(content.data(), content.size());
-  std::string key = first;
-  if (first.size() != 32) {
-    return Fail(s3::ValidationError(
-        "ValidationError", "use_sse key file " + file + ": the first line must be a 32-byte key"));
+  // s3fs-fuse key files hold one key per line, raw 32 bytes or base64 of 32 bytes (as
+  // `openssl rand -base64 32` writes it); the first writes, all of them read.
+  std::vector<std::string> keys;
+  int line_no = 0;
+  for (const auto& raw_line : str::Split(content, '\n')) {
+    ++line_no;
+    std::string line(str::Trim(raw_line));
+    if (line.empty() || line[0] == '#') continue;
+    std::string key;
+    if (line.size() == 32) {
+      key = line;
+    } else if (!s3::crypto::Base64Decode(line, &key) || key.size() != 32) {
+      SecureWipe(line.data(), line.size());
+      SecureWipe(key.data(), key.size());
+      for (auto& k : keys) SecureWipe(k.data(), k.size());
+      SecureWipe(content.data(), content.size());
+      return Fail(s3::ValidationError(
+          "ValidationError", "use_sse key file " + file + ": line " + std::to_string(line_no) +
+                                 " is not a 32-byte key (raw or base64)"));
+    }
+    SecureWipe(line.data(), line.size());
+    keys.push_back(std::move(key));
   }
-  SecureWipe(first.data(), first.size());
-  return s3::Sse::Customer(SecretString(std::move(key)));
+  SecureWipe(content.data(), content.size());
+  if (keys.empty()) {
+    return Fail(s3::ValidationError("ValidationError", "use_sse key file " + file + " has no key"));
+  }
+  for (size_t i = 1; i < keys.size(); ++i) {
+    older_keys->push_back(s3::Sse::Customer(SecretString(std::move(keys[i]))));
+  }
+  return s3::Sse::Customer(SecretString(std::move(keys[0])));
 }
 
 fuse::FuseMount* g_mount = nullptr;
@@ -195,7 +218,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "s3fs: %s\n", why.c_str());
     return 1;
   }
-  auto sse = ResolveSse(c.sse_spec);
+  std::vector<s3::Sse> older_keys;
+  auto sse = ResolveSse(c.sse_spec, &older_keys);
   if (!sse.ok()) {
     std::fprintf(stderr, "s3fs: %s\n", sse.error().message.c_str());
     return 1;
@@ -236,7 +260,7 @@ int Main(int argc, char** argv) {
     daemon.ReportFailure(bundle.error().message);
     return 1;
   }
-  if (c.stale_upload_grace) {
+  if (c.stale_upload_grace && !c.fs.read_only) {  // a read-only mount changes nothing
     auto stale = write::AbortStaleUploads(bundle->client.get(), c.bucket, c.prefix,
                                           *c.stale_upload_grace, RealClock::Instance()->Now());
     if (!stale.ok()) {
@@ -255,6 +279,7 @@ int Main(int argc, char** argv) {
   so.parallel = c.parallel_count;
   so.head_concurrency = c.head_concurrency;
   if (sse->kind == s3::Sse::Kind::kCustomer) so.read_sse = *sse;
+  so.older_read_keys = std::move(older_keys);
   c.fs.write_defaults.sse = *sse;
   auto store = fs::MakeS3ObjectStore(bundle->client.get(), so);
   std::shared_ptr<meta::MetadataStore> meta_cache;

@@ -1,9 +1,11 @@
 #include "s3fs_options.h"
 
+#include <cctype>
 #include <map>
 #include <set>
 
 #include "s3fs/common/strings.h"
+#include "s3fs/s3/types.h"
 
 namespace s3fs::cli {
 
@@ -108,6 +110,8 @@ Common options (-o):
   stream_writes=0|1         upload parts while a new file is written (default 1)
   upload_slots=N            parts in flight across all files (default 32)
   random_read_cache_max=MB  random readers fetch objects up to this size whole (default 1024)
+  read_parallel=N           ranged GETs in flight ahead of a sequential reader (default 4)
+  read_part_size=MB         size of those GETs (default 8)
   abort_stale_uploads=H|off abort multipart uploads older than H hours at mount (default 24)
   use_sse[=1|kmsid[:KEYID]|custom:KEYFILE]   server-side encryption for new objects
   storage_class=CLASS       storage class for new objects
@@ -289,14 +293,23 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
         c.stale_upload_grace = std::chrono::hours(n);
       }
     } else if (name == "max_dirty_data") {
-      if (!ParseUint(value, &n)) return fail("max_dirty_data= needs MB");
+      if (value != "-1" && !ParseUint(value, &n)) return fail("max_dirty_data= needs MB or -1");
       c.warnings.push_back(
           "max_dirty_data: dirty data is staged on disk until close; this limit is not enforced");
     } else if (name == "use_sse") {
       c.sse_spec = has_value ? value : "1";
     } else if (name == "storage_class") {
       if (!need_value()) return fail("storage_class= needs a class name");
-      c.fs.write_defaults.storage_class = value;
+      // s3fs-fuse accepts lower case (standard_ia); S3 wants upper case.
+      std::string cls = value;
+      for (char& ch : cls) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (!s3::IsKnownStorageClass(cls)) {
+        return fail("storage_class=" + value +
+                    " is not an S3 storage class (STANDARD, "
+                    "STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, "
+                    "DEEP_ARCHIVE, REDUCED_REDUNDANCY)");
+      }
+      c.fs.write_defaults.storage_class = cls;
     } else if (name == "use_xattr") {
       // user.* xattrs are always stored in s3fs-fuse's x-amz-meta-xattr format.
     } else if (name == "retries") {
@@ -334,6 +347,12 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.logfile = value;
     } else if (name == "curldbg") {
       c.conn.curl_debug = true;
+    } else if (name == "read_parallel") {
+      if (!ParseUint(value, &n) || n < 1 || n > 64) return fail("read_parallel= is 1 to 64");
+      c.fs.read_parts_ahead = static_cast<int>(n);
+    } else if (name == "read_part_size") {
+      if (!ParseUint(value, &n) || n < 1 || n > 256) return fail("read_part_size= is MB, 1 to 256");
+      c.fs.read_part_size = n << 20;
     } else if (name == "list_s3_xattrs") {
       c.fs.list_s3_xattrs = true;
     } else if (name == "presign_expires") {

@@ -1029,15 +1029,16 @@ FsResult<std::vector<DirEntry>> FilesystemImpl::ListDirectory(const std::shared_
 }
 
 void FilesystemImpl::MaybeFillListedChildren(const std::shared_ptr<Node>& parent) {
-  constexpr uint32_t kLookupsBeforeFill = 8;
   std::map<std::string, ListedItem> items;
   {
     std::lock_guard lock(mu_);
     auto& l = parent->listing;
-    if (o_.list_attrs_only || !l || clock_->Monotonic() >= l->expires || l->filled ||
-        ++l->lookups < kLookupsBeforeFill) {
-      return;
-    }
+    if (o_.list_attrs_only || !l || clock_->Monotonic() >= l->expires || l->filled) return;
+    // The burst pays off once a good part of the directory is being looked up: after 2 names
+    // in a small directory, after 1/16 of a large one (at most 64 names one by one).
+    const uint32_t threshold =
+        static_cast<uint32_t>(std::clamp<size_t>(l->children.size() / 16, 2, 64));
+    if (++l->lookups < threshold) return;
     l->filled = true;
     for (const auto& [name, c] : l->children) {
       if (!c.is_dir && c.listed.key.empty()) continue;  // added by this mount: known already

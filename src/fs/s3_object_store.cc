@@ -2,6 +2,7 @@
 // through s3/transfer.h.
 #include <condition_variable>
 #include <mutex>
+#include <unordered_map>
 
 #include "s3fs/common/log.h"
 #include "s3fs/fs/object_store.h"
@@ -37,9 +38,24 @@ class S3ObjectStore final : public ObjectStore {
     s3::HeadObjectRequest req;
     req.bucket = o_.bucket;
     req.key = key;
-    req.sse = o_.read_sse;
-    S3FS_ASSIGN_OR_RETURN(auto info, client_->HeadObject(req));
-    return FromInfo(key, info);
+    req.sse = ReadSseFor(key);
+    auto info = client_->HeadObject(req);
+    if (!info.ok() && WrongKey(info.error())) {
+      // Another SSE-C key of the key file (or none) may open it.
+      for (int k = -1; k <= static_cast<int>(o_.older_read_keys.size()); ++k) {
+        req.sse = KeyAt(k);
+        if (SameKey(req.sse, ReadSseFor(key))) continue;
+        auto again = client_->HeadObject(req);
+        if (again.ok()) {
+          RememberKey(key, k);
+          info = std::move(again);
+          break;
+        }
+        if (!WrongKey(again.error())) return Fail(std::move(again).error());
+      }
+    }
+    if (!info.ok()) return Fail(std::move(info).error());
+    return FromInfo(key, *info);
   }
 
   std::vector<S3Result<ObjectMeta>> HeadMany(const std::vector<std::string>& keys) override {
@@ -59,7 +75,7 @@ class S3ObjectStore final : public ObjectStore {
       s3::HeadObjectRequest req;
       req.bucket = o_.bucket;
       req.key = keys[i];
-      req.sse = o_.read_sse;
+      req.sse = ReadSseFor(keys[i]);
       client_->HeadObjectAsync(req, [&, i](S3Result<s3::ObjectInfo> r) {
         S3Result<ObjectMeta> out = r.ok() ? S3Result<ObjectMeta>(FromInfo(keys[i], *r))
                                           : S3Result<ObjectMeta>(Fail(std::move(r).error()));
@@ -72,9 +88,18 @@ class S3ObjectStore final : public ObjectStore {
       lock.lock();
     }
     cv.wait(lock, [&] { return done == keys.size(); });
+    lock.unlock();
     std::vector<S3Result<ObjectMeta>> out;
     out.reserve(keys.size());
-    for (auto& r : results) out.push_back(std::move(*r));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto& r = *results[i];
+      // Objects under another SSE-C key: the one-by-one path tries the other keys.
+      if (!r.ok() && WrongKey(r.error()) && !o_.older_read_keys.empty()) {
+        out.push_back(Head(keys[i]));
+      } else {
+        out.push_back(std::move(r));
+      }
+    }
     return out;
   }
 
@@ -112,7 +137,7 @@ class S3ObjectStore final : public ObjectStore {
     req.key = key;
     req.range = s3::ByteRange{offset, offset + len - 1};
     req.conditions.if_match = etag;
-    req.sse = o_.read_sse;
+    req.sse = ReadSseFor(key);
     auto r = client_->GetObject(req);
     if (!r.ok()) {
       if (r.error().kind == "InvalidRange") return std::string();  // at or past the end
@@ -156,7 +181,7 @@ class S3ObjectStore final : public ObjectStore {
     req.bucket = o_.bucket;
     req.key = key;
     req.conditions.if_match = etag;
-    req.sse = o_.read_sse;
+    req.sse = ReadSseFor(key);
     s3::TransferOptions t;
     t.part_size = o_.part_size;
     t.concurrency = o_.parallel;
@@ -172,7 +197,7 @@ class S3ObjectStore final : public ObjectStore {
       req.source_key = from;
       req.bucket = o_.bucket;
       req.key = to;
-      req.source_sse = o_.read_sse;
+      req.source_sse = ReadSseFor(from);
       if (replace != nullptr) {
         req.metadata_directive = s3::CopyObjectRequest::Directive::kReplace;
         req.attrs.content_type = replace->content_type;
@@ -240,6 +265,32 @@ class S3ObjectStore final : public ObjectStore {
   }
 
  private:
+  // SSE-C key index: -1 none, 0 the mount's key, i >= 1 older_read_keys[i - 1].
+  s3::Sse KeyAt(int k) const {
+    if (k < 0) return s3::Sse{};
+    if (k == 0) return o_.read_sse;
+    return o_.older_read_keys[static_cast<size_t>(k - 1)];
+  }
+  static bool SameKey(const s3::Sse& a, const s3::Sse& b) {
+    return a.kind == b.kind && a.customer_key == b.customer_key;
+  }
+  // A wrong or missing SSE-C key answers 400 or 403, never 404.
+  bool WrongKey(const s3::S3Error& e) const {
+    bool keyed = o_.read_sse.kind == s3::Sse::Kind::kCustomer || !o_.older_read_keys.empty();
+    return keyed && (e.http_status == 400 || e.http_status == 403);
+  }
+  s3::Sse ReadSseFor(const std::string& key) {
+    if (o_.older_read_keys.empty()) return o_.read_sse;
+    std::lock_guard lock(keys_mu_);
+    auto it = key_index_.find(key);
+    return KeyAt(it == key_index_.end() ? 0 : it->second);
+  }
+  void RememberKey(const std::string& key, int k) {
+    std::lock_guard lock(keys_mu_);
+    if (key_index_.size() > 100000) key_index_.clear();
+    key_index_[key] = k;
+  }
+
   s3::PutObjectRequest MakePut(const std::string& key, const WriteAttrs& attrs) const {
     s3::PutObjectRequest req;
     req.bucket = o_.bucket;
@@ -276,7 +327,7 @@ class S3ObjectStore final : public ObjectStore {
       pc.source_key = from;
       pc.source_range = s3::ByteRange{off, std::min(size, off + part) - 1};
       pc.source_conditions.if_match = src.etag;
-      pc.source_sse = o_.read_sse;
+      pc.source_sse = ReadSseFor(from);
       pc.bucket = o_.bucket;
       pc.key = to;
       pc.upload_id = up.upload_id;
@@ -298,6 +349,8 @@ class S3ObjectStore final : public ObjectStore {
 
   s3::Client* client_;
   S3ObjectStoreOptions o_;
+  std::mutex keys_mu_;
+  std::unordered_map<std::string, int> key_index_;  // objects not under the mount's key
 };
 
 }  // namespace

@@ -183,9 +183,9 @@ TEST_F(FsMetaTest, LookupsOfManyNamesListTheDirectoryOnce) {
   }
   EXPECT_EQ(fs_->Lookup(d->attr.ino, "missing").error(), ENOENT);
   EXPECT_EQ(store_->Calls("List"), 1);  // at the second unknown name
-  // The first name: the blind pair (file, marker); then each other child once (seven one by
-  // one, then the rest of the listing in one parallel burst, incl. sub's marker); none for
-  // "missing".
+  // The first name: the blind pair (file, marker); then each other child once (the first ones
+  // one by one, then the rest of the listing in one parallel burst, incl. sub's marker); none
+  // for "missing".
   EXPECT_EQ(store_->Calls("Head"), 2 + 49 + 1);
   // After a remount the same pass costs the listing alone: records validated by it.
   clock_->Advance(1s);

@@ -104,6 +104,9 @@ struct S3ObjectStoreOptions {
   int parallel = 8;           // parts in flight per transfer
   int head_concurrency = 64;  // HEADs in flight for HeadMany
   s3::Sse read_sse;           // SSE-C key for reads of encrypted objects
+  // Older SSE-C keys (s3fs-fuse key files list several): objects the first key cannot open
+  // are tried with these, then without a key; the key that worked is remembered per object.
+  std::vector<s3::Sse> older_read_keys;
 };
 
 std::shared_ptr<ObjectStore> MakeS3ObjectStore(s3::Client* client, S3ObjectStoreOptions options);

@@ -1,0 +1,72 @@
+// The s3fs-fuse compatible command line: positional arguments, -o options, their validation,
+// and the values each layer receives.
+#include "s3fs_options.h"
+
+#include <gtest/gtest.h>
+
+namespace s3fs::cli {
+namespace {
+
+Result<MountConfig, ParseError> Parse(std::vector<std::string> args) {
+  return ParseMountArgs(args, 1000, 1000);
+}
+
+TEST(MountArgs, BucketPrefixAndMountpoint) {
+  auto c = Parse({"bkt:/photos/2024", "/mnt/p", "-o", "url=http://h:1,use_path_request_style"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->bucket, "bkt");
+  EXPECT_EQ(c->prefix, "photos/2024/");
+  EXPECT_EQ(c->mountpoint, "/mnt/p");
+  EXPECT_EQ(c->conn.endpoint, "http://h:1");
+  EXPECT_TRUE(c->conn.path_style);
+}
+
+TEST(MountArgs, MetadataCacheOptions) {
+  auto c = Parse({"b", "/m"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->meta_cache);
+  EXPECT_TRUE(c->meta_cache_dir.empty());
+  c = Parse({"b", "/m", "-o",
+             "meta_cache=/var/tmp/mc,meta_cache_size=64,max_stat_cache_size=5000,"
+             "noobj_cache_expire=3,use_cache=/srv/stage"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->meta_cache_dir, "/var/tmp/mc");
+  EXPECT_EQ(c->meta_cache_bytes, 64ULL << 20);
+  EXPECT_EQ(c->meta_cache_entries, 5000u);
+  EXPECT_EQ(c->fs.negative_ttl, std::chrono::seconds(3));
+  EXPECT_TRUE(c->use_cache_given);
+  EXPECT_EQ(c->fs.staging_dir, "/srv/stage");
+  c = Parse({"b", "/m", "-o", "meta_cache=off"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->meta_cache);
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "meta_cache_size=0"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "meta_cache"}).ok());
+}
+
+TEST(MountArgs, StorageClassIsNormalisedAndChecked) {
+  auto c = Parse({"b", "/m", "-o", "storage_class=standard_ia"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->fs.write_defaults.storage_class, "STANDARD_IA");
+  auto bad = Parse({"b", "/m", "-o", "storage_class=platinum"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("storage_class=platinum"), std::string::npos);
+}
+
+TEST(MountArgs, XattrAndDirtyDataOptions) {
+  auto c = Parse({"b", "/m", "-o", "list_s3_xattrs,presign_expires=600,max_dirty_data=-1"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->fs.list_s3_xattrs);
+  EXPECT_EQ(c->fs.presign_expires, std::chrono::seconds(600));
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "presign_expires=0"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "presign_expires=604801"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "max_dirty_data=lots"}).ok());
+}
+
+TEST(MountArgs, UnknownOptionNamesItself) {
+  auto c = Parse({"b", "/m", "-o", "no_such_option=1"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("no_such_option"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace s3fs::cli
