@@ -40,6 +40,9 @@ FsResult<std::unique_ptr<Filesystem>> Filesystem::Create(Options options,
                                                          std::shared_ptr<Clock> clock) {
   if (!options.prefix.empty() && options.prefix.back() != '/') options.prefix += '/';
   if (options.staging_dir.empty()) options.staging_dir = "/tmp";
+  const double ttl = std::chrono::duration<double>(options.stat_ttl).count();
+  if (options.kernel_attr_timeout < 0) options.kernel_attr_timeout = ttl;
+  if (options.kernel_entry_timeout < 0) options.kernel_entry_timeout = ttl;
   return std::unique_ptr<Filesystem>(
       new FilesystemImpl(std::move(options), std::move(store), std::move(clock)));
 }
@@ -1238,9 +1241,10 @@ FsResult<std::string> FilesystemImpl::GetXattr(Ino ino, std::string_view name) {
   auto n = GetNode(ino);
   if (!n) return Fail(ENOENT);
   if (IsS3Xattr(name)) return GetS3Xattr(n, name);
-  // Only user.* names are stored: `ls -l` asking every file for security.selinux or an ACL
-  // costs no request.
-  if (!str::StartsWith(name, "user.")) return Fail(ENODATA);
+  // Only user.* names are stored. Other namespaces are "not supported" (not "no such
+  // attribute"): `ls -l` then stops asking this filesystem for SELinux labels and ACLs after the
+  // first file instead of spending two round trips on every file.
+  if (!str::StartsWith(name, "user.")) return Fail(ENOTSUP);
   S3FS_RETURN_IF_ERROR(EnsureMeta(n));
   std::lock_guard lock(mu_);
   auto it = n->stored.xattrs.find(std::string(name));

@@ -145,6 +145,7 @@ class FilesystemImpl final : public Filesystem {
   FsResult<std::vector<std::string>> ListXattr(Ino ino) override;
   FsStatus RemoveXattr(Ino ino, std::string_view name) override;
   FsStatus FlushAll() override;
+  double AttrTimeout() const override { return o_.kernel_attr_timeout; }
 
  private:
   friend class FileIo;

@@ -125,7 +125,7 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
     if (!r.ok()) return (void)fuse_reply_err(req, r.error());
     struct stat st;
     ToStat(*r, &st);
-    fuse_reply_attr(req, &st, 1.0);
+    fuse_reply_attr(req, &st, Fs(req)->AttrTimeout());
   });
 }
 
@@ -152,7 +152,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fu
     if (!r.ok()) return (void)fuse_reply_err(req, r.error());
     struct stat st;
     ToStat(*r, &st);
-    fuse_reply_attr(req, &st, 1.0);
+    fuse_reply_attr(req, &st, Fs(req)->AttrTimeout());
   });
 }
 
@@ -264,6 +264,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
   // `ls -l` of 10,000 files copy ~1.6 million entries.
   const size_t max_entries = size / (plus ? 152 : 24) + 1;
   auto entries = Fs(req)->ReadDir(ino, fi->fh, static_cast<uint64_t>(off), max_entries);
+  const double timeout = Fs(req)->AttrTimeout();
   if (!entries.ok()) return (void)fuse_reply_err(req, entries.error());
   std::string buf(size, '\0');
   size_t used = 0;
@@ -273,7 +274,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
     size_t need;
     bool dot = e.name == "." || e.name == "..";
     if (plus) {
-      fuse_entry_param p = ToEntry(fs::Entry{e.attr, 1.0, 1.0});
+      fuse_entry_param p = ToEntry(fs::Entry{e.attr, timeout, timeout});
       if (dot) {
         std::memset(&p, 0, sizeof p);
         p.attr.st_ino = e.attr.ino;

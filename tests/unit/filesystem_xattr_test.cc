@@ -136,8 +136,8 @@ TEST_F(FsXattrTest, ReadOnlyAndUnknownNames) {
   EXPECT_EQ(SetErr("user.s3.colour", "x"), ENOTSUP);
   EXPECT_EQ(SetErr("security.selinux", "x"), ENOTSUP);
   store_->ResetCalls();
-  EXPECT_EQ(GetErr("security.selinux"), ENODATA);
-  EXPECT_EQ(GetErr("system.posix_acl_access"), ENODATA);
+  EXPECT_EQ(GetErr("security.selinux"), ENOTSUP);
+  EXPECT_EQ(GetErr("system.posix_acl_access"), ENOTSUP);
   EXPECT_EQ(store_->TotalCalls(), 0);
 }
 

@@ -96,8 +96,11 @@ struct Options {
   bool negative_cache = true;
   std::chrono::milliseconds negative_ttl{std::chrono::seconds(10)};
   // Kernel cache timeouts.
-  double kernel_attr_timeout = 1.0;
-  double kernel_entry_timeout = 1.0;
+  // How long the kernel may keep names and attributes without asking (seconds); negative = the
+  // attribute cache lifetime (stat_ttl), which bounds what other clients' changes can wait for
+  // anyway, so the kernel never answers from staler data than this mount would.
+  double kernel_attr_timeout = -1;
+  double kernel_entry_timeout = -1;
   // Take attributes from listings alone, without HEADs (modes/owners then default).
   bool list_attrs_only = false;
   // Persistent metadata cache (null = none). Records are served under the same TTLs as the
@@ -193,6 +196,9 @@ class Filesystem {
 
   // Uploads everything still dirty (unmount, SIGTERM). Returns the first error.
   virtual FsStatus FlushAll() = 0;
+
+  // Seconds the kernel may cache attributes (getattr and readdirplus replies).
+  virtual double AttrTimeout() const = 0;
 };
 
 }  // namespace s3fs::fs
