@@ -112,8 +112,13 @@ std::string CheckMountpoint(const std::string& path, bool nonempty) {
 // One line for the errors a newcomer hits when the bucket is first touched.
 std::string DescribeAccessError(const s3::S3Error& e, const MountConfig& c) {
   const std::string& k = e.kind;
+  // The endpoint actually used (url=, else AWS_ENDPOINT_URL(_S3), else AWS for the region).
+  ConnectionSettings used = c.conn;
+  ApplyEnvironmentDefaults(&used);
+  const std::string endpoint =
+      !used.endpoint.empty() ? used.endpoint : "https://s3." + used.region + ".amazonaws.com";
   if (k == "SignatureDoesNotMatch") {
-    return "credentials rejected by " + (c.conn.endpoint.empty() ? "S3" : c.conn.endpoint) +
+    return "credentials rejected by " + endpoint +
            ": the secret key is wrong (SignatureDoesNotMatch)";
   }
   if (k == "InvalidAccessKeyId")
@@ -129,9 +134,7 @@ std::string DescribeAccessError(const s3::S3Error& e, const MountConfig& c) {
   }
   if (k == "ConnectionFailed" || k == "DnsResolutionFailed" || k == "Timeout" ||
       k == "CircuitOpen") {
-    return "cannot reach the endpoint " +
-           (c.conn.endpoint.empty() ? std::string("https://s3.amazonaws.com") : c.conn.endpoint) +
-           " (" + e.message + ")";
+    return "cannot reach the endpoint " + endpoint + " (" + e.message + ")";
   }
   if (k == "TlsError") return "TLS failure talking to the endpoint: " + e.message;
   return e.ToString();

@@ -51,7 +51,6 @@ const std::map<std::string, std::string>& IgnoredOptions() {
       {"host", "use url="},
       {"servicepath", "use url= with a path"},
       {"default_acl", "objects get the bucket's default ACL"},
-      {"no_check_certificate", "use ssl_verify_hostname=0"},
   };
   return kIgnored;
 }
@@ -335,6 +334,10 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.conn.anonymous = value.empty() || value == "1";
     } else if (name == "ssl_verify_hostname") {
       c.conn.verify_tls = value != "0";
+    } else if (name == "no_check_certificate") {
+      // s3fs-fuse's meaning: do not check the server certificate.
+      c.conn.verify_tls = false;
+      c.warnings.push_back("no_check_certificate: TLS certificates are not verified (unsafe)");
     } else if (name == "ca_file" || name == "cafile") {
       c.conn.ca_file = value;
     } else if (name == "dbglevel") {

@@ -62,6 +62,16 @@ TEST(MountArgs, XattrAndDirtyDataOptions) {
   EXPECT_FALSE(Parse({"b", "/m", "-o", "max_dirty_data=lots"}).ok());
 }
 
+TEST(MountArgs, NoCheckCertificateTurnsVerificationOff) {
+  auto c = Parse({"b", "/m"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->conn.verify_tls);
+  c = Parse({"b", "/m", "-o", "no_check_certificate"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->conn.verify_tls);
+  EXPECT_FALSE(c->warnings.empty());
+}
+
 TEST(MountArgs, UnknownOptionNamesItself) {
   auto c = Parse({"b", "/m", "-o", "no_such_option=1"});
   ASSERT_FALSE(c.ok());
