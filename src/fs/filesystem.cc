@@ -172,7 +172,10 @@ std::shared_ptr<Node> FilesystemImpl::UpsertLocked(const std::string& path, bool
   FillAttrLocked(*n);
   n->attr_expires = clock_->Monotonic() + o_.stat_ttl;
   negative_.erase(path);
-  if (persist && meta != nullptr && meta->has_metadata) CacheNodeLocked(*n);
+  // What S3 said is remembered: HEAD metadata, or an implicit directory the caller proved.
+  if (persist && (meta != nullptr ? meta->has_metadata : is_dir && !has_object)) {
+    CacheNodeLocked(*n);
+  }
   return n;
 }
 
@@ -246,17 +249,13 @@ FsResult<std::shared_ptr<Node>> FilesystemImpl::Resolve(const std::string& path)
   if (!page.ok()) return Fail(ToErrno(page.error()));
   if (!page->objects.empty() || !page->prefixes.empty()) {
     std::lock_guard lock(mu_);
-    auto n = UpsertLocked(path, true, nullptr, false);
-    CacheNodeLocked(*n);
-    return n;
+    return UpsertLocked(path, true, nullptr, false);
   }
   // Old tools' "name_$folder$" directory objects.
   auto folder = store_->Head(FileKey(path) + "_$folder$");
   if (folder.ok()) {
     std::lock_guard lock(mu_);
-    auto n = UpsertLocked(path, true, nullptr, false);
-    CacheNodeLocked(*n);
-    return n;
+    return UpsertLocked(path, true, nullptr, false);
   }
   if (folder.error().kind != "ObjectNotFound") return Fail(ToErrno(folder.error()));
   std::lock_guard lock(mu_);
@@ -338,16 +337,10 @@ bool FilesystemImpl::PrefetchListing(const std::shared_ptr<Node>& parent) {
   }
   Listing listing;
   listing.expires = clock_->Monotonic() + o_.stat_ttl;
-  for (auto& [name, item] : *items) {
-    listing.children[name] = ChildInfo{item.is_dir, item.is_dir ? ObjectMeta{} : item.meta};
-  }
+  for (auto& [name, item] : *items) listing.children[name] = ChildOf(item);
   // Files created here but not yet uploaded exist too.
-  for (const auto& [p, ino] : by_path_) {
-    if (p.empty() || ParentPath(p) != parent->path) continue;
-    auto& n = nodes_[ino];
-    if (n->file && n->file->dirty && !n->unlinked) {
-      listing.children.emplace(BaseName(p), ChildInfo{n->is_dir, {}});
-    }
+  for (const auto& n : UnsavedChildrenLocked(parent->path)) {
+    listing.children.emplace(BaseName(n->path), ChildInfo{false, {}});
   }
   parent->listing = std::move(listing);
   return true;
@@ -376,9 +369,7 @@ FsResult<std::shared_ptr<Node>> FilesystemImpl::ResolveListed(const std::string&
   if (h.error().kind != "ObjectNotFound") return Fail(ToErrno(h.error()));
   if (child.is_dir) {
     std::lock_guard lock(mu_);
-    auto n = UpsertLocked(path, true, nullptr, false);
-    CacheNodeLocked(*n);
-    return n;
+    return UpsertLocked(path, true, nullptr, false);
   }
   return Resolve(path);  // gone since the listing: ask again
 }
@@ -1063,7 +1054,7 @@ void FilesystemImpl::MaybeFillListedChildren(const std::shared_ptr<Node>& parent
         UpsertLocked(path, true, nullptr, false, false);
       }
     } else if (item.headed_implicit) {
-      CacheNodeLocked(*UpsertLocked(path, true, nullptr, false, false));
+      UpsertLocked(path, true, nullptr, false);
     }
   }
 }
@@ -1141,24 +1132,30 @@ std::vector<DirEntry> FilesystemImpl::EntriesFromItemsLocked(
     } else if (item.has_object || !item.meta.key.empty()) {
       n = UpsertLocked(path, item.is_dir, &item.meta, item.has_object, !item.from_cache);
     } else {
-      n = UpsertLocked(path, item.is_dir, nullptr, false, false);
-      if (item.headed_implicit) CacheNodeLocked(*n);
+      n = UpsertLocked(path, item.is_dir, nullptr, false, item.headed_implicit);
     }
-    listing.children[name] = ChildInfo{item.is_dir, item.is_dir ? ObjectMeta{} : item.meta};
+    listing.children[name] = ChildOf(item);
     out.push_back(DirEntry{name, n->attr});
   }
   // Files created here but not yet uploaded are listed too.
-  for (const auto& [p, ino] : by_path_) {
-    if (ParentPath(p) != dir->path || p.empty()) continue;
-    std::string name = BaseName(p);
-    if (listing.children.count(name)) continue;
-    auto& n = nodes_[ino];
-    if (n->file && n->file->dirty && !n->unlinked) {
-      listing.children[name] = ChildInfo{false, {}};
+  for (const auto& n : UnsavedChildrenLocked(dir->path)) {
+    std::string name = BaseName(n->path);
+    if (listing.children.emplace(name, ChildInfo{false, {}}).second) {
       out.push_back(DirEntry{name, n->attr});
     }
   }
   dir->listing = std::move(listing);
+  return out;
+}
+
+std::vector<std::shared_ptr<Node>> FilesystemImpl::UnsavedChildrenLocked(
+    const std::string& dir_path) {
+  std::vector<std::shared_ptr<Node>> out;
+  for (const auto& [p, ino] : by_path_) {
+    if (p.empty() || ParentPath(p) != dir_path) continue;
+    auto& n = nodes_[ino];
+    if (n->file && n->file->dirty && !n->unlinked) out.push_back(n);
+  }
   return out;
 }
 

@@ -159,7 +159,9 @@ class FilesystemImpl final : public Filesystem {
   // What is at `path` (HEADs + a one-key listing), or ENOENT.
   FsResult<std::shared_ptr<Node>> Resolve(const std::string& path);
   // Registers (or refreshes) the node for `path` from what S3 said. REQUIRES: mu_ held.
-  // `persist` writes what S3 said to the metadata cache (false when it came from there).
+  // `persist` writes what S3 said to the metadata cache: HEAD metadata, or (meta == nullptr,
+  // a directory without object) an implicit directory the caller proved. False when it came
+  // from the cache, or when a listing only suggests it.
   std::shared_ptr<Node> UpsertLocked(const std::string& path, bool is_dir, const ObjectMeta* meta,
                                      bool has_object, bool persist = true);
   void FillAttrLocked(Node& n);
@@ -204,6 +206,12 @@ class FilesystemImpl final : public Filesystem {
   // A name the parent's fresh listing shows: metadata from the cache when the listing proves
   // it current, else one HEAD of the right key.
   FsResult<std::shared_ptr<Node>> ResolveListed(const std::string& path, const ChildInfo& child);
+  // What a listing entry remembers of an item (its listed metadata, for files).
+  static ChildInfo ChildOf(const ListedItem& item) {
+    return ChildInfo{item.is_dir, item.is_dir ? ObjectMeta{} : item.meta};
+  }
+  // Files of `dir_path` written here and not uploaded yet. REQUIRES: mu_ held.
+  std::vector<std::shared_ptr<Node>> UnsavedChildrenLocked(const std::string& dir_path);
   // Registers the children as inodes, remembers the listing until `expires`, and returns the
   // directory's entries ("." and ".." first). REQUIRES: mu_ held.
   std::vector<DirEntry> EntriesFromItemsLocked(const std::shared_ptr<Node>& dir,

@@ -617,42 +617,12 @@ class LmdbStore final : public MetadataStore {
       *why = mdb_strerror(rc);
       return false;
     }
-    if (!VerifyLocked(txn.get(), why)) return false;
     if ((rc = txn.Commit()) != 0) {
       *why = mdb_strerror(rc);
       return false;
     }
     max_key_ = static_cast<size_t>(mdb_env_get_maxkeysize(env.get()));
     env_ = std::move(env);
-    return true;
-  }
-
-  // Walks every record once (cheap: a cache holds at most a few hundred MB), so damage found
-  // later is rare; records that do not decode mean the file was written by something else.
-  bool VerifyLocked(MDB_txn* txn, std::string* why) {
-    for (MDB_dbi dbi : {obj_, dir_}) {
-      Cursor cur;
-      int rc = cur.Open(txn, dbi);
-      if (rc != 0) {
-        *why = mdb_strerror(rc);
-        return false;
-      }
-      MDB_val k, v;
-      for (rc = mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST); rc == 0;
-           rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT)) {
-        std::string_view raw = View(v);
-        bool ok = raw.size() >= 8 && (dbi == obj_ ? DecodeObject(raw.substr(8)).has_value()
-                                                  : DecodeDir(raw.substr(8)).has_value());
-        if (!ok) {
-          *why = "undecodable record";
-          return false;
-        }
-      }
-      if (rc != MDB_NOTFOUND) {
-        *why = mdb_strerror(rc);
-        return false;
-      }
-    }
     return true;
   }
 
