@@ -109,8 +109,9 @@ Common options (-o):
   stream_writes=0|1         upload parts while a new file is written (default 1)
   upload_slots=N            parts in flight across all files (default 32)
   random_read_cache_max=MB  random readers fetch objects up to this size whole (default 1024)
-  read_parallel=N           ranged GETs in flight ahead of a sequential reader (default 4)
+  read_parallel=N           ranged GETs in flight ahead of a sequential reader (default 16)
   read_part_size=MB         size of those GETs (default 8)
+  read_ahead_memory=MB      memory for the read-ahead of all open files (default 256)
   abort_stale_uploads=H|off abort multipart uploads older than H hours at mount (default 24)
   use_sse[=1|kmsid[:KEYID]|custom:KEYFILE]   server-side encryption for new objects
   storage_class=CLASS       storage class for new objects
@@ -353,6 +354,11 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "read_parallel") {
       if (!ParseUint(value, &n) || n < 1 || n > 64) return fail("read_parallel= is 1 to 64");
       c.fs.read_parts_ahead = static_cast<int>(n);
+    } else if (name == "read_ahead_memory") {
+      if (!ParseUint(value, &n) || n < 8 || n > 65536) {
+        return fail("read_ahead_memory= is MB, 8 to 65536");
+      }
+      c.fs.read_ahead_memory = n << 20;
     } else if (name == "read_part_size") {
       if (!ParseUint(value, &n) || n < 1 || n > 256) return fail("read_part_size= is MB, 1 to 256");
       c.fs.read_part_size = n << 20;

@@ -14,6 +14,24 @@
 #include "s3fs/fs/errno_map.h"
 
 namespace s3fs::fs {
+namespace {
+
+// The bytes of one object version, for an ObjectReader.
+class StoreRangeSource final : public read::RangeSource {
+ public:
+  StoreRangeSource(std::shared_ptr<ObjectStore> store, std::string key, std::string etag)
+      : store_(std::move(store)), key_(std::move(key)), etag_(std::move(etag)) {}
+  void Fetch(uint64_t offset, uint64_t len, std::string* dst, Done done) override {
+    store_->ReadAsync(key_, offset, len, etag_, dst, std::move(done));
+  }
+
+ private:
+  std::shared_ptr<ObjectStore> store_;
+  std::string key_;
+  std::string etag_;
+};
+
+}  // namespace
 
 FsResult<int> FilesystemImpl::NewStagingFile() {
   // O_TMPFILE: no name, so a crash leaves nothing behind and nothing can collide.
@@ -233,7 +251,6 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
   auto h = std::make_shared<Handle>();
   h->node = n;
   h->flags = flags;
-  h->window = o_.read_chunk_min;
   std::shared_ptr<FileState> state;
   {
     std::lock_guard lock(mu_);
@@ -310,7 +327,6 @@ FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std:
   auto h = std::make_shared<Handle>();
   h->node = n;
   h->flags = flags;
-  h->window = o_.read_chunk_min;
   uint64_t fh = next_fh_++;
   handles_[fh] = std::move(h);
   return std::make_pair(MakeEntry(*n), fh);
@@ -363,94 +379,33 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     key = FileKey(h->node->path);
   }
   if (offset >= file_size) return size_t{0};
-  size = static_cast<size_t>(std::min<uint64_t>(size, file_size - offset));
   std::unique_lock read_lock(h->read_mu);
-  // Served from the read-ahead buffer?
-  if (offset >= h->buf_offset && offset + size <= h->buf_offset + h->buf.size()) {
-    out->assign(h->buf, offset - h->buf_offset, size);
-    h->next_offset = offset + size;
-    return size;
+  if (!h->reader) {
+    read::ObjectReaderOptions ro;
+    ro.policy.part_size = o_.read_part_size;
+    ro.policy.window_min = std::min(o_.read_chunk_min, o_.read_part_size);
+    ro.policy.window_max =
+        o_.read_part_size * static_cast<uint64_t>(std::max(o_.read_parts_ahead, 1));
+    h->reader = std::make_unique<read::ObjectReader>(
+        std::make_shared<StoreRangeSource>(store_, key, h->etag), file_size, ro, read_budget_);
   }
-  bool sequential = offset == h->next_offset;
-  h->streak = sequential ? h->streak + 1 : 0;
-  // A jump: kernel read-ahead reorders requests by a few hundred KiB, a random reader further.
-  const uint64_t distance =
-      offset > h->next_offset ? offset - h->next_offset : h->next_offset - offset;
-  if (distance > (2u << 20) && o_.random_read_cache_max > 0 &&
-      file_size <= o_.random_read_cache_max && ++h->random_misses >= o_.random_read_misses) {
-    h->chunks.clear();
+  // A reader that keeps jumping around a small enough object reads it whole, then locally.
+  if (o_.random_read_cache_max > 0 && file_size <= o_.random_read_cache_max &&
+      h->reader->seeks() + (h->reader->WouldSeek(offset) ? 1 : 0) >= o_.random_read_misses) {
+    h->reader.reset();
     h->cache_whole = true;
     read_lock.unlock();
     return Read(ino, fh, offset, size, out);  // now served from the whole-object copy
   }
-  const uint64_t part = o_.read_part_size;
-  bool streaming = !h->chunks.empty() && offset >= h->chunk_base;
-  if (!streaming && h->streak >= 4 && file_size - offset > 2 * part && o_.read_parts_ahead > 0) {
-    streaming = true;  // switch: chunks start where the reader is, nothing is fetched twice
-    h->chunk_base = offset;
-  }
-  if (streaming) {
-    // A sequential reader: keep read_parts_ahead ranged GETs in flight ahead of it.
-    const uint64_t base = h->chunk_base;
-    uint64_t first = (offset - base) / part;
-    uint64_t last = (offset + size - 1 - base) / part;
-    uint64_t chunks = (file_size - base + part - 1) / part;
-    uint64_t end = std::min<uint64_t>(chunks, first + static_cast<uint64_t>(o_.read_parts_ahead));
-    end = std::max(end, last + 1);
-    for (auto it = h->chunks.begin(); it != h->chunks.end() && it->first < first;) {
-      it = h->chunks.erase(it);
-    }
-    for (uint64_t c = first; c < end; ++c) {
-      if (h->chunks.count(c)) continue;
-      uint64_t off = base + c * part;
-      uint64_t len = std::min<uint64_t>(part, file_size - off);
-      h->chunks[c] =
-          std::async(std::launch::async, [store = store_, key, off, len, etag = h->etag] {
-            return store->Read(key, off, len, etag);
-          }).share();
-    }
-    out->clear();
-    out->reserve(size);
-    for (uint64_t c = first; c <= last; ++c) {
-      const auto& r = h->chunks[c].get();
-      if (!r.ok()) {
-        s3::S3Error e = r.error();
-        h->chunks.erase(c);
-        if (e.kind == "PreconditionFailed") {
-          S3FS_LOG_WARN("{} changed in S3 while open for reading: EIO rather than mixed data", key);
-        }
-        return Fail(ToErrno(e) == ENOENT ? EIO : ToErrno(e));
-      }
-      uint64_t cstart = base + c * part;
-      uint64_t from = std::max(offset, cstart) - cstart;
-      uint64_t to = std::min<uint64_t>(offset + size, cstart + r->size()) - cstart;
-      if (to > from) out->append(*r, from, to - from);
-    }
-    h->next_offset = offset + out->size();
-    return out->size();
-  }
-  h->chunks.clear();
-  // Sequential reads double the window up to the cap; anything else starts small again.
-  if (offset == h->next_offset && offset != 0) {
-    h->window = std::min<uint64_t>(h->window * 2, o_.read_chunk_max);
-  } else {
-    h->window = o_.read_chunk_min;
-  }
-  uint64_t len = std::max<uint64_t>(size, h->window);
-  len = std::min<uint64_t>(len, file_size - offset);
-  auto data = store_->Read(key, offset, len, h->etag);
-  if (!data.ok()) {
-    if (data.error().kind == "PreconditionFailed") {
+  auto n = h->reader->Read(offset, size, out);
+  if (!n.ok()) {
+    const s3::S3Error& e = n.error();
+    if (e.kind == "PreconditionFailed") {
       S3FS_LOG_WARN("{} changed in S3 while open for reading: EIO rather than mixed data", key);
     }
-    return Fail(ToErrno(data.error()) == ENOENT ? EIO : ToErrno(data.error()));
+    return Fail(ToErrno(e) == ENOENT ? EIO : ToErrno(e));
   }
-  h->buf_offset = offset;
-  h->buf = std::move(data.value());
-  size_t n = static_cast<size_t>(std::min<uint64_t>(size, h->buf.size()));
-  out->assign(h->buf, 0, n);
-  h->next_offset = offset + n;
-  return n;
+  return *n;
 }
 
 FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const char* data,
@@ -485,7 +440,7 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   h->wrote = true;
   {
     std::lock_guard read_lock(h->read_mu);
-    h->buf.clear();
+    h->reader.reset();  // reads now come from the staging file
   }
   std::lock_guard lock(mu_);
   h->node->stored.mtime = h->node->stored.ctime = Now();

@@ -58,6 +58,7 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
       store_(std::move(store)),
       clock_(std::move(clock)),
       upload_slots_(std::make_shared<write::UploadSlots>(o_.upload_slots)),
+      read_budget_(std::make_shared<read::ReadBudget>(o_.read_ahead_memory)),
       session_start_ns_(
           std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now().time_since_epoch())
               .count()) {
@@ -72,7 +73,14 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
   by_path_[""] = kRootIno;
 }
 
-FilesystemImpl::~FilesystemImpl() = default;
+FilesystemImpl::~FilesystemImpl() {
+  // Read-ahead GETs still in flight write into buffers they own, but run on the S3 client,
+  // which the caller destroys after this: wait for them (they end within a part's transfer).
+  handles_.clear();
+  if (!read_budget_->WaitIdle(std::chrono::seconds(60))) {
+    S3FS_LOG_WARN("read-ahead requests still in flight at shutdown");
+  }
+}
 
 struct timespec FilesystemImpl::Now() const {
   return ToTimespec(clock_->Now());

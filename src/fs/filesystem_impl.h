@@ -17,6 +17,7 @@
 
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fs/layout.h"
+#include "s3fs/read/object_reader.h"
 #include "s3fs/write/streaming_upload.h"
 
 namespace s3fs::fs {
@@ -77,25 +78,16 @@ struct Node {
 };
 
 struct Handle {
-  // Serialises reads of this handle: the kernel issues reads of one file concurrently
-  // (async read-ahead), and they share the read-ahead buffer below.
-  std::mutex read_mu;
   std::shared_ptr<Node> node;
   int flags = 0;
   std::string etag;  // version pinned for reads
-  // Read-ahead buffer.
-  uint64_t buf_offset = 0;
-  std::string buf;
-  uint64_t next_offset = 0;
-  uint64_t window = 0;
   bool wrote = false;
-  // Streaming read-ahead: chunk index -> ranged GET in flight or done (parallel GETs).
-  std::map<uint64_t, std::shared_future<S3Result<std::string>>> chunks;
-  uint64_t streak = 0;    // consecutive sequential buffer misses
-  int random_misses = 0;  // non-sequential buffer misses
+  // Reads of the object in S3 (created at the first read that needs S3; dropped when this
+  // handle writes, since reads then come from the staging file).
+  std::mutex read_mu;
+  std::unique_ptr<read::ObjectReader> reader;
   // Random reader: the object is fetched whole into the staging file and read from there.
   std::atomic<bool> cache_whole{false};
-  uint64_t chunk_base = 0;  // file offset of chunk 0 (where streaming started)
 };
 
 struct DirHandle {
@@ -287,6 +279,8 @@ class FilesystemImpl final : public Filesystem {
   std::unordered_map<uint64_t, std::shared_ptr<Handle>> handles_;
   std::unordered_map<uint64_t, std::shared_ptr<DirHandle>> dir_handles_;
   std::shared_ptr<write::UploadSlots> upload_slots_;
+  // Read-ahead memory of all handles; also tells the destructor when no GET is in flight.
+  std::shared_ptr<read::ReadBudget> read_budget_;
   const int64_t session_start_ns_;  // wall clock at mount (metadata cache trust)
 };
 

@@ -11,6 +11,19 @@
 namespace s3fs::fs {
 namespace {
 
+// Appends a GET's body to a caller-owned string.
+class AppendSink final : public http::BodySink {
+ public:
+  explicit AppendSink(std::string* dst) : dst_(dst) {}
+  bool Write(const char* data, size_t n) override {
+    dst_->append(data, n);
+    return true;
+  }
+
+ private:
+  std::string* dst_;
+};
+
 ObjectMeta FromInfo(const std::string& key, const s3::ObjectInfo& info) {
   ObjectMeta m;
   m.key = key;
@@ -132,18 +145,26 @@ class S3ObjectStore final : public ObjectStore {
   S3Result<std::string> Read(const std::string& key, uint64_t offset, uint64_t len,
                              const std::string& etag) override {
     if (len == 0) return std::string();
-    s3::GetObjectRequest req;
-    req.bucket = o_.bucket;
-    req.key = key;
-    req.range = s3::ByteRange{offset, offset + len - 1};
-    req.conditions.if_match = etag;
-    req.sse = ReadSseFor(key);
-    auto r = client_->GetObject(req);
+    auto r = client_->GetObject(RangeGet(key, offset, len, etag));
     if (!r.ok()) {
       if (r.error().kind == "InvalidRange") return std::string();  // at or past the end
       return Fail(std::move(r).error());
     }
     return std::move(r->body);
+  }
+
+  void ReadAsync(const std::string& key, uint64_t offset, uint64_t len, const std::string& etag,
+                 std::string* dst, ReadDone done) override {
+    if (len == 0) return done(S3Status());
+    // The body goes straight into the caller's buffer (no copy, no regrowth).
+    auto sink = std::make_shared<AppendSink>(dst);
+    client_->GetObjectAsync(RangeGet(key, offset, len, etag), sink.get(),
+                            [sink, done = std::move(done)](S3Result<s3::GetObjectOutput> r) {
+                              if (r.ok() || r.error().kind == "InvalidRange") {
+                                return done(S3Status());  // InvalidRange: at or past the end
+                              }
+                              done(Fail(std::move(r).error()));
+                            });
   }
 
   S3Result<std::string> Put(const std::string& key, std::string body,
@@ -279,6 +300,17 @@ class S3ObjectStore final : public ObjectStore {
     bool keyed = o_.read_sse.kind == s3::Sse::Kind::kCustomer || !o_.older_read_keys.empty();
     return keyed && (e.http_status == 400 || e.http_status == 403);
   }
+  s3::GetObjectRequest RangeGet(const std::string& key, uint64_t offset, uint64_t len,
+                                const std::string& etag) {
+    s3::GetObjectRequest req;
+    req.bucket = o_.bucket;
+    req.key = key;
+    req.range = s3::ByteRange{offset, offset + len - 1};
+    req.conditions.if_match = etag;
+    req.sse = ReadSseFor(key);
+    return req;
+  }
+
   s3::Sse ReadSseFor(const std::string& key) {
     if (o_.older_read_keys.empty()) return o_.read_sse;
     std::lock_guard lock(keys_mu_);

@@ -407,9 +407,9 @@ TEST_F(FsTest, SequentialReadWindowGrows) {
     ASSERT_EQ(*n, 128u << 10);
   }
   ASSERT_TRUE(fs_->Release(f, *fh).ok());
-  // 1 + 2 + 4 MiB windows, then parallel 8 MiB parts: a handful of GETs, not 320, and no
-  // byte fetched twice.
-  EXPECT_LE(store_->Calls("Read"), 8);
+  // The window doubles from 1 MiB (GETs of 1, 1, 1, 2, 4 MiB), then 8 MiB parts: a handful of
+  // GETs, not 320, and no byte fetched twice.
+  EXPECT_LE(store_->Calls("Read"), 10);
   EXPECT_EQ(store_->bytes_read(), 40u << 20);
 }
 
@@ -550,13 +550,16 @@ TEST_F(FsTest, RandomReaderOfASmallObjectFetchesItWholeOnce) {
   std::string out;
   // Jumps of more than 2 MiB (smaller ones may be the kernel's reordered read-ahead).
   const uint64_t offsets[] = {6000000, 100000, 7000000, 4096, 5000000, 777777};
+  int ranged_before_third_seek = 0;
   for (uint64_t off : offsets) {
+    if (off == 4096) ranged_before_third_seek = store_->Calls("Read");
     auto n = fs_->Read(f, *fh, off, 4096, &out);
     ASSERT_TRUE(n.ok());
     EXPECT_TRUE(out == body.substr(off, 4096)) << off;
   }
-  EXPECT_EQ(store_->Calls("GetToFile"), 1);  // the third random miss fetched it whole
-  EXPECT_EQ(store_->Calls("Read"), 2);       // two ranged reads before that
+  EXPECT_EQ(store_->Calls("GetToFile"), 1);  // the third seek fetched it whole...
+  EXPECT_GT(ranged_before_third_seek, 0);
+  EXPECT_EQ(store_->Calls("Read"), ranged_before_third_seek);  // ...and no ranged GET after
   EXPECT_TRUE(fs_->Release(f, *fh).ok());
   // The copy lives while the file is open: a new open reads from S3 again.
   store_->ResetCalls();

@@ -109,15 +109,18 @@ struct Options {
   std::shared_ptr<meta::MetadataStore> meta_cache;
   // Where dirty data is staged (one sparse file per open written file).
   std::string staging_dir = "/tmp";
-  uint64_t read_chunk_min = 1ULL << 20;   // first read-ahead window
-  uint64_t read_chunk_max = 16ULL << 20;  // read-ahead window cap
-  // Sequential readers switch to parallel ranged GETs of read_part_size, read_parts_ahead in
-  // flight (memory per reading handle: about their product).
+  // Reads of objects go through read::ObjectReader (read/object_reader.h): the read-ahead
+  // window starts at read_chunk_min and doubles per sequential read up to read_parts_ahead
+  // ranged GETs of read_part_size in flight; scattered readers fetch only what they read.
+  uint64_t read_chunk_min = 1ULL << 20;
   uint64_t read_part_size = 8ULL << 20;
-  int read_parts_ahead = 4;
-  // A reader that jumps around (random_read_misses non-sequential misses) in an object of at
-  // most random_read_cache_max bytes downloads it whole (parallel ranged GETs) into the staging
-  // file and reads locally from then on, until the last handle closes. 0 disables.
+  int read_parts_ahead = 16;
+  // One memory budget for the read-ahead of every open file: with many readers each gets less
+  // read-ahead rather than the daemon growing.
+  uint64_t read_ahead_memory = 256ULL << 20;
+  // A reader that jumps around (random_read_misses seeks) in an object of at most
+  // random_read_cache_max bytes downloads it whole (parallel ranged GETs) into the staging file
+  // and reads locally from then on, until the last handle closes. 0 disables.
   uint64_t random_read_cache_max = 1ULL << 30;
   int random_read_misses = 3;
   // Writes that start from an empty file (create, O_TRUNC) stream as a multipart upload while

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -69,6 +70,18 @@ class ObjectStore {
   // change is an error (PreconditionFailed), never other bytes. Short at end of object.
   virtual S3Result<std::string> Read(const std::string& key, uint64_t offset, uint64_t len,
                                      const std::string& etag) = 0;
+  // Read's asynchronous form, for read-ahead: appends the bytes of the range to *dst as they
+  // arrive and calls `done` once (any thread, possibly before returning); on failure *dst holds
+  // the prefix received, so the caller can continue from there. `dst` must stay valid until
+  // `done` ran. The default runs Read on the calling thread.
+  using ReadDone = std::function<void(S3Status)>;
+  virtual void ReadAsync(const std::string& key, uint64_t offset, uint64_t len,
+                         const std::string& etag, std::string* dst, ReadDone done) {
+    auto r = Read(key, offset, len, etag);
+    if (!r.ok()) return done(Fail(std::move(r).error()));
+    dst->append(*r);
+    done(S3Status());
+  }
   // Writes the whole object from memory; returns its ETag.
   virtual S3Result<std::string> Put(const std::string& key, std::string body,
                                     const WriteAttrs& attrs) = 0;

@@ -1,0 +1,396 @@
+// ObjectReader over scripted RangeSources: requests issued, bytes fetched, data returned,
+// memory budget, resumption after a failure, version change, many readers at once.
+#include "s3fs/read/object_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace s3fs::read {
+namespace {
+
+constexpr uint64_t kMiB = 1ULL << 20;
+
+std::string Pattern(size_t n, uint32_t seed = 0) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i + 4 <= n; i += 4) {
+    uint32_t v = static_cast<uint32_t>(i) ^ seed;
+    std::memcpy(&s[i], &v, 4);
+  }
+  return s;
+}
+
+s3::S3Error Err(const std::string& kind) {
+  s3::S3Error e;
+  e.kind = kind;
+  e.message = kind;
+  return e;
+}
+
+// Serves ranges of `body`. Synchronous by default (done runs inside Fetch); with `workers`
+// > 0 fetches complete on background threads after `delay`, so several are in flight at once.
+// `fail_next` scripts failures: the next fetch delivers `deliver` bytes and then fails with
+// `kind`.
+class FakeSource final : public RangeSource {
+ public:
+  explicit FakeSource(std::string body, int workers = 0,
+                      std::chrono::milliseconds delay = std::chrono::milliseconds(0))
+      : body_(std::move(body)), delay_(delay) {
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~FakeSource() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  void Fetch(uint64_t offset, uint64_t len, std::string* dst, Done done) override {
+    std::unique_lock lock(mu_);
+    requests_.emplace_back(offset, len);
+    Job job{offset, len, dst, std::move(done), 0, ""};
+    if (!failures_.empty()) {
+      job.deliver = failures_.front().first;
+      job.fail_kind = failures_.front().second;
+      failures_.pop_front();
+    }
+    if (threads_.empty()) {
+      lock.unlock();
+      Run(job);
+      return;
+    }
+    ++in_flight_;
+    max_in_flight_ = std::max(max_in_flight_, in_flight_);
+    queue_.push_back(std::move(job));
+    cv_.notify_one();
+  }
+
+  void FailNext(uint64_t deliver, const std::string& kind) {
+    std::lock_guard lock(mu_);
+    failures_.emplace_back(deliver, kind);
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+  uint64_t bytes_sent() {
+    std::lock_guard lock(mu_);
+    return bytes_sent_;
+  }
+  int max_in_flight() {
+    std::lock_guard lock(mu_);
+    return max_in_flight_;
+  }
+
+ private:
+  struct Job {
+    uint64_t offset, len;
+    std::string* dst;
+    Done done;
+    uint64_t deliver;
+    std::string fail_kind;
+  };
+
+  void Run(Job& job) {
+    uint64_t end = std::min<uint64_t>(body_.size(), job.offset + job.len);
+    uint64_t n = job.offset < end ? end - job.offset : 0;
+    if (!job.fail_kind.empty()) n = std::min(n, job.deliver);
+    job.dst->append(body_, job.offset, n);
+    {
+      std::lock_guard lock(mu_);
+      bytes_sent_ += n;
+    }
+    if (job.fail_kind.empty()) {
+      job.done(s3::S3Status());
+    } else {
+      job.done(Fail(Err(job.fail_kind)));
+    }
+  }
+
+  void Work() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+      Run(job);
+      std::lock_guard lock(mu_);
+      --in_flight_;
+    }
+  }
+
+  const std::string body_;
+  const std::chrono::milliseconds delay_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  std::deque<std::pair<uint64_t, std::string>> failures_;
+  std::vector<std::pair<uint64_t, uint64_t>> requests_;
+  uint64_t bytes_sent_ = 0;
+  int in_flight_ = 0;
+  int max_in_flight_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+ObjectReaderOptions Opts(uint64_t part = 8 * kMiB, uint64_t window_max = 64 * kMiB) {
+  ObjectReaderOptions o;
+  o.policy.part_size = part;
+  o.policy.window_min = kMiB;
+  o.policy.window_max = window_max;
+  return o;
+}
+
+TEST(ObjectReader, SequentialReadFetchesEachByteOnceInFewRequests) {
+  const std::string body = Pattern(100 * kMiB + 12345);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::string out;
+  for (uint64_t off = 0; off < body.size(); off += 128 << 10) {
+    auto n = r.Read(off, 128 << 10, &out);
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(*n, std::min<uint64_t>(128 << 10, body.size() - off));
+    ASSERT_TRUE(out == body.substr(off, *n)) << off;
+  }
+  EXPECT_EQ(src->bytes_sent(), body.size());
+  // 1, 1, 1, 2, 4 MiB while the window grows, then 8 MiB parts: 17 for 100 MiB, not 800.
+  EXPECT_LE(r.stats().requests, 20u);
+  for (auto [off, len] : src->requests()) EXPECT_LE(len, 8 * kMiB);
+  EXPECT_EQ(r.stats().bytes_served, body.size());
+  EXPECT_EQ(r.mode(), AccessMode::kSequential);
+}
+
+TEST(ObjectReader, SequentialReaderKeepsSeveralPartsInFlight) {
+  const std::string body = Pattern(96 * kMiB);
+  auto src = std::make_shared<FakeSource>(body, 16, std::chrono::milliseconds(5));
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(8 * kMiB, 64 * kMiB), budget);
+  std::string out;
+  for (uint64_t off = 0; off < body.size(); off += kMiB) {
+    ASSERT_TRUE(r.Read(off, kMiB, &out).ok());
+    ASSERT_TRUE(out == body.substr(off, kMiB)) << off;
+  }
+  EXPECT_GE(src->max_in_flight(), 4);  // parallel ranged GETs ahead of the reader
+  EXPECT_LE(src->max_in_flight(), 64 / 8 + 2);
+  EXPECT_EQ(src->bytes_sent(), body.size());
+}
+
+TEST(ObjectReader, RandomReadsFetchAtMostTwiceWhatTheyRead) {
+  const std::string body = Pattern(512 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::mt19937_64 rng(7);
+  std::string out;
+  uint64_t read = 0;
+  for (int i = 0; i < 3000; ++i) {
+    uint64_t off = rng() % (body.size() / 4096) * 4096;
+    auto n = r.Read(off, 4096, &out);
+    ASSERT_TRUE(n.ok());
+    ASSERT_TRUE(out == body.substr(off, 4096)) << off;
+    read += *n;
+  }
+  EXPECT_EQ(r.mode(), AccessMode::kRandom);
+  EXPECT_LE(src->bytes_sent(), 2 * read) << "fetched " << src->bytes_sent() << " for " << read;
+  // Random mode keeps nothing around: the budget holds at most the last block or two.
+  EXPECT_LE(budget->used(), 2 * kMiB);
+}
+
+TEST(ObjectReader, StridedReadsBeyondTheToleranceFetchOnlyWhatIsRead) {
+  const std::string body = Pattern(1024 * kMiB / 4);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::string out;
+  uint64_t read = 0;
+  for (uint64_t off = 0; off < body.size(); off += 4 * kMiB) {
+    ASSERT_TRUE(r.Read(off, 64 << 10, &out).ok());
+    ASSERT_TRUE(out == body.substr(off, 64 << 10));
+    read += out.size();
+  }
+  EXPECT_LE(src->bytes_sent(), 2 * read + 4 * kMiB);  // the first reads still look sequential
+}
+
+TEST(ObjectReader, BackwardSeekWithinTheRetainedWindowIsServedFromMemory) {
+  const std::string body = Pattern(64 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::string out;
+  for (uint64_t off = 0; off < 16 * kMiB; off += 128 << 10)
+    ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
+  const size_t before = src->requests().size();
+  ASSERT_TRUE(r.Read(15 * kMiB, 128 << 10, &out).ok());
+  EXPECT_TRUE(out == body.substr(15 * kMiB, 128 << 10));
+  ASSERT_TRUE(r.Read(14 * kMiB + 4096, 4096, &out).ok());
+  EXPECT_TRUE(out == body.substr(14 * kMiB + 4096, 4096));
+  EXPECT_EQ(src->requests().size(), before);
+}
+
+TEST(ObjectReader, FarSeekDropsReadAheadAndStartsSmall) {
+  const std::string body = Pattern(256 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::string out;
+  for (uint64_t off = 0; off < 32 * kMiB; off += 128 << 10)
+    ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
+  EXPECT_GT(budget->used(), 16 * kMiB);  // read-ahead held
+  const size_t before = src->requests().size();
+  ASSERT_TRUE(r.Read(200 * kMiB, 4096, &out).ok());
+  EXPECT_TRUE(out == body.substr(200 * kMiB, 4096));
+  auto reqs = src->requests();
+  ASSERT_GT(reqs.size(), before);
+  EXPECT_EQ(reqs[before].first, 200 * kMiB);
+  EXPECT_LE(reqs[before].second, kMiB);     // the window started small again
+  EXPECT_LE(budget->used(), 2 * kMiB + 1);  // the old read-ahead was dropped
+}
+
+TEST(ObjectReader, ReadAheadStaysWithinTheBudgetAndDemandStillProgresses) {
+  const std::string body = Pattern(64 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(4 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::string out;
+  for (uint64_t off = 0; off < body.size(); off += 128 << 10) {
+    ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
+    ASSERT_TRUE(out == body.substr(off, 128 << 10));
+    // Read-ahead never exceeds the budget; beyond it only the bytes a read needs are fetched.
+    ASSERT_LE(budget->used(), 4 * kMiB + (128 << 10));
+  }
+  EXPECT_EQ(src->bytes_sent(), body.size());
+}
+
+TEST(ObjectReader, FailedPartContinuesFromTheLastByteReceived) {
+  const std::string body = Pattern(16 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  src->FailNext(300000, "RequestTimeout");  // the first GET breaks after 300,000 bytes
+  std::string out;
+  ASSERT_TRUE(r.Read(0, 512 << 10, &out).ok());
+  EXPECT_TRUE(out == body.substr(0, 512 << 10));
+  auto reqs = src->requests();
+  bool continued = false;
+  for (auto [off, len] : reqs) continued |= off == 300000;
+  EXPECT_TRUE(continued);
+  EXPECT_EQ(r.stats().resumes, 1u);
+  for (uint64_t off = 512 << 10; off < body.size(); off += 512 << 10) {
+    ASSERT_TRUE(r.Read(off, 512 << 10, &out).ok());
+    ASSERT_TRUE(out == body.substr(off, 512 << 10));
+  }
+  EXPECT_EQ(src->bytes_sent(), body.size());  // nothing fetched twice
+}
+
+TEST(ObjectReader, RepeatedFailuresGiveUp) {
+  const std::string body = Pattern(4 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReaderOptions o = Opts();
+  o.max_resumes = 2;
+  ObjectReader r(src, body.size(), o, budget);
+  for (int i = 0; i < 10; ++i) src->FailNext(1000, "InternalError");
+  std::string out;
+  auto n = r.Read(500000, 4096, &out);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().kind, "InternalError");
+}
+
+TEST(ObjectReader, FailureWithNoBytesIsReturned) {
+  const std::string body = Pattern(4 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  src->FailNext(0, "ServiceUnavailable");  // the client already retried these
+  std::string out;
+  auto n = r.Read(0, 4096, &out);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().kind, "ServiceUnavailable");
+}
+
+TEST(ObjectReader, VersionChangeIsAnErrorNeverMixedData) {
+  const std::string body = Pattern(4 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  src->FailNext(4096, "PreconditionFailed");
+  std::string out;
+  auto n = r.Read(0, 8192, &out);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().kind, "PreconditionFailed");
+  EXPECT_EQ(r.stats().resumes, 0u);
+}
+
+TEST(ObjectReader, ReadsPastTheEndAreShort) {
+  const std::string body = Pattern(10000);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), Opts(), budget);
+  std::string out;
+  auto n = r.Read(8192, 4096, &out);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 10000u - 8192);
+  EXPECT_TRUE(out == body.substr(8192));
+  n = r.Read(10000, 4096, &out);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+}
+
+TEST(ObjectReader, ManyReadersShareTheBudget) {
+  constexpr int kReaders = 8;
+  auto budget = std::make_shared<ReadBudget>(32 * kMiB);
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kReaders; ++i) bodies.push_back(Pattern(48 * kMiB, i * 7919));
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReaders; ++i) {
+    threads.emplace_back([&, i] {
+      auto src = std::make_shared<FakeSource>(bodies[i], 4, std::chrono::milliseconds(1));
+      ObjectReader r(src, bodies[i].size(), Opts(), budget);
+      std::string out;
+      for (uint64_t off = 0; off < bodies[i].size(); off += 128 << 10) {
+        if (!r.Read(off, 128 << 10, &out).ok() || out != bodies[i].substr(off, 128 << 10)) bad++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  // Read-ahead stayed within the budget; beyond it only the bytes each read needs.
+  // (A part just served may be released a moment later by its fetch thread: 2 per reader.)
+  EXPECT_LE(budget->peak(), 32 * kMiB + kReaders * 2 * (128 << 10));
+  EXPECT_TRUE(budget->WaitIdle(std::chrono::seconds(5)));
+}
+
+TEST(ObjectReader, ClosingWithPartsInFlightReturnsTheirMemoryWhenTheyEnd) {
+  const std::string body = Pattern(64 * kMiB);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  auto src = std::make_shared<FakeSource>(body, 8, std::chrono::milliseconds(50));
+  {
+    ObjectReader r(src, body.size(), Opts(), budget);
+    std::string out;
+    for (uint64_t off = 0; off < 8 * kMiB; off += 128 << 10)
+      ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
+    EXPECT_GT(budget->used(), 0u);
+  }  // destroyed while read-ahead GETs are still running
+  EXPECT_TRUE(budget->WaitIdle(std::chrono::seconds(10)));
+  EXPECT_EQ(budget->used(), 0u);
+}
+
+}  // namespace
+}  // namespace s3fs::read
