@@ -3,6 +3,7 @@
 // Exit codes: 0 mounted (daemon) or cleanly unmounted (-f); 1 any failure, with one line on
 // stderr saying why and what to do.
 #include <dirent.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -342,4 +343,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace s3fs::cli
 
-int main(int argc, char** argv) { return s3fs::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Transfer buffers (read-ahead parts, upload parts, FUSE replies) are large and short-lived,
+  // allocated and freed on different threads: a fixed mmap threshold returns them to the
+  // system when freed instead of letting glibc's per-thread arenas keep them (measured: peak
+  // RSS with 8 readers 171 -> 92 MiB at read_ahead_memory=64).
+  mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+  return s3fs::cli::Main(argc, argv);
+}

@@ -1,5 +1,7 @@
 #include "s3fs/read/object_reader.h"
 
+#include "s3fs/common/log.h"
+
 #include <algorithm>
 #include <condition_variable>
 #include <iterator>
@@ -151,6 +153,8 @@ s3::S3Result<std::shared_ptr<ObjectReader::Part>> ObjectReader::AwaitLocked(
                            e.kind != "NoSuchKey" && e.kind != "AccessDenied";
     if (!resumable || *resumes >= o_.max_resumes) return Fail(p->status.error());
     // Continue from the last byte received: the prefix stays, the rest is fetched again.
+    S3FS_LOG_INFO("ranged GET broke after {} of {} bytes ({}): continuing from byte {}",
+                  p->data.size(), p->end - p->begin, e.ToString(), received_end);
     ++*resumes;
     ++shared_->stats.resumes;
     const uint64_t old_end = p->end;

@@ -69,10 +69,17 @@ void CircuitBreaker::OnSuccess() {
 void CircuitBreaker::OnFailure() {
   if (!config_.enabled) return;
   std::lock_guard lock(mu_);
-  if (state_ == State::kHalfOpen ||
-      (state_ == State::kClosed && ++failures_ >= config_.failure_threshold)) {
+  const auto now = clock_->Monotonic();
+  bool trip = state_ == State::kHalfOpen;
+  if (state_ == State::kClosed) {
+    if (failures_++ == 0) first_failure_at_ = now;
+    trip = failures_ >= config_.failure_threshold &&
+           (now - first_failure_at_ >= config_.min_failure_span ||
+            failures_ >= 4 * config_.failure_threshold);
+  }
+  if (trip) {
     state_ = State::kOpen;
-    opened_at_ = clock_->Monotonic();
+    opened_at_ = now;
     failures_ = 0;
     S3FS_LOG_WARN("circuit breaker open: endpoint failing; requests fail fast for {} ms",
                   config_.reset_timeout.count());

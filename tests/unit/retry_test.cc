@@ -68,7 +68,10 @@ TEST(RetryPolicy, SetRetries) {
 TEST(CircuitBreaker, OpensHalfOpensCloses) {
   auto clock = std::make_shared<FakeClock>();
   CircuitBreaker b(CircuitBreakerConfig{}, clock);
-  for (int i = 0; i < 4; ++i) b.OnFailure();
+  for (int i = 0; i < 4; ++i) {
+    b.OnFailure();
+    clock->Advance(500ms);  // a dead endpoint fails through the retries' backoff
+  }
   EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
   b.OnFailure();
   EXPECT_EQ(b.state(), CircuitBreaker::State::kOpen);
@@ -88,7 +91,8 @@ TEST(CircuitBreaker, OpensHalfOpensCloses) {
 TEST(CircuitBreaker, FailureInHalfOpenReopens) {
   auto clock = std::make_shared<FakeClock>();
   CircuitBreaker b(CircuitBreakerConfig{}, clock);
-  for (int i = 0; i < 5; ++i) b.OnFailure();
+  for (int i = 0; i < 20; ++i) b.OnFailure();  // a burst this long opens it at once
+  ASSERT_EQ(b.state(), CircuitBreaker::State::kOpen);
   clock->Advance(30s);
   ASSERT_TRUE(b.Allow());
   b.OnFailure();
@@ -103,6 +107,24 @@ TEST(CircuitBreaker, SuccessResetsConsecutiveCount) {
   b.OnSuccess();
   for (int i = 0; i < 4; ++i) b.OnFailure();
   EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
+}
+
+TEST(CircuitBreaker, ABurstOfParallelFailuresDoesNotOpenIt) {
+  // 16 connections broken at the same moment, then the retries succeed.
+  auto clock = std::make_shared<FakeClock>();
+  CircuitBreaker b(CircuitBreakerConfig{}, clock);
+  for (int i = 0; i < 16; ++i) b.OnFailure();
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
+  EXPECT_TRUE(b.Allow());
+  b.OnSuccess();
+  clock->Advance(5s);
+  for (int i = 0; i < 4; ++i) b.OnFailure();  // the count started again at the success
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
+  b.OnFailure();
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);  // 5, but all within a moment
+  clock->Advance(1s);
+  b.OnFailure();
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kOpen);  // still failing a second later
 }
 
 TEST(CircuitBreaker, WhatCountsAsEndpointFailure) {

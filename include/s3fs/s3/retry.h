@@ -43,6 +43,10 @@ struct CircuitBreakerConfig {
   int failure_threshold = 5;                       // consecutive failures that open the circuit
   int success_threshold = 3;                       // successes in half-open that close it
   std::chrono::milliseconds reset_timeout{30000};  // open -> half-open
+  // The consecutive failures must span this long (a dead endpoint keeps failing through the
+  // retries' backoff) unless there are 4 x failure_threshold of them: a burst of parallel
+  // requests broken at once by a flaky connection does not cut a mount off for 30 s.
+  std::chrono::milliseconds min_failure_span{1000};
   bool enabled = true;
 };
 
@@ -68,6 +72,7 @@ class CircuitBreaker {
   State state_ = State::kClosed;
   int failures_ = 0;
   int successes_ = 0;
+  std::chrono::steady_clock::time_point first_failure_at_{};
   std::chrono::steady_clock::time_point opened_at_{};
 };
 
