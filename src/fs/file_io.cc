@@ -257,6 +257,11 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
     if (!n->file) n->file = std::make_shared<FileState>();
     state = n->file;
     h->etag = n->meta.etag;
+    // The kernel may keep the pages it cached for this inode when they are of the same object
+    // version and nothing was written here since (a second `cat` then needs no request).
+    const bool same_version = !n->meta.etag.empty() && n->page_cache_etag == n->meta.etag;
+    h->keep_cache = same_version && !state->dirty && !(writable && (flags & O_TRUNC));
+    n->page_cache_etag = writable ? std::string() : n->meta.etag;
   }
   if (writable && (flags & O_TRUNC)) {
     std::lock_guard io(state->mu);
@@ -398,6 +403,27 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     return Read(ino, fh, offset, size, out);  // now served from the whole-object copy
   }
   auto n = h->reader->Read(offset, size, out);
+  if (!n.ok() && n.error().kind == "PreconditionFailed" && h->served == 0 && !h->keep_cache &&
+      !h->refreshed) {
+    // Replaced in S3 before this handle returned any byte (our cached metadata was older than
+    // the object), and the kernel dropped its cached pages at open: nothing can mix, so read
+    // the current version instead of failing.
+    h->refreshed = true;
+    auto fresh = store_->Head(key);
+    if (fresh.ok() && fresh->etag != h->etag && !IsDirectoryObject(*fresh)) {
+      S3FS_LOG_INFO("{} was replaced in S3 since its metadata was cached: reading the new version",
+                    key);
+      {
+        std::lock_guard lock(mu_);
+        if (!h->node->unlinked) UpsertLocked(h->node->path, false, &fresh.value(), true);
+        h->etag = fresh->etag;
+        h->node->page_cache_etag.clear();
+      }
+      h->reader.reset();
+      read_lock.unlock();
+      return Read(ino, fh, offset, size, out);
+    }
+  }
   if (!n.ok()) {
     const s3::S3Error& e = n.error();
     if (e.kind == "PreconditionFailed") {
@@ -405,7 +431,14 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     }
     return Fail(ToErrno(e) == ENOENT ? EIO : ToErrno(e));
   }
+  h->served += *n;
   return *n;
+}
+
+bool FilesystemImpl::KeepPageCache(uint64_t fh) {
+  std::lock_guard lock(mu_);
+  auto it = handles_.find(fh);
+  return it != handles_.end() && it->second->keep_cache;
 }
 
 FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const char* data,

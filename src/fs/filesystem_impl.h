@@ -75,6 +75,8 @@ struct Node {
   uint32_t lookup_misses = 0;      // lookups of unknown names since the listing expired
   bool listing_in_flight = false;  // a lookup is listing this directory
   bool too_big_to_prefetch = false;
+  // The object version whose bytes the kernel may hold in its page cache (empty: unknown).
+  std::string page_cache_etag;
 };
 
 struct Handle {
@@ -82,6 +84,9 @@ struct Handle {
   int flags = 0;
   std::string etag;  // version pinned for reads
   bool wrote = false;
+  bool keep_cache = false;  // the kernel may keep this inode's cached pages (FOPEN_KEEP_CACHE)
+  uint64_t served = 0;      // bytes returned from S3 reads so far
+  bool refreshed = false;   // the version was re-checked after a PreconditionFailed
   // Reads of the object in S3 (created at the first read that needs S3; dropped when this
   // handle writes, since reads then come from the staging file).
   std::mutex read_mu;
@@ -118,6 +123,7 @@ class FilesystemImpl final : public Filesystem {
                   unsigned flags) override;
   FsResult<Entry> Link(Ino ino, Ino new_parent, std::string_view new_name) override;
   FsResult<uint64_t> Open(Ino ino, int flags) override;
+  bool KeepPageCache(uint64_t fh) override;
   FsResult<std::pair<Entry, uint64_t>> Create(Ino parent, std::string_view name, uint32_t mode,
                                               int flags, const Caller& caller) override;
   FsResult<size_t> Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,

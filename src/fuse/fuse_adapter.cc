@@ -200,7 +200,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto r = Fs(req)->Open(ino, fi->flags);
     if (!r.ok()) return (void)fuse_reply_err(req, r.error());
     fi->fh = *r;
-    fi->keep_cache = 0;
+    fi->keep_cache = Fs(req)->KeepPageCache(*r) ? 1 : 0;
     if (fuse_reply_open(req, fi) == -ENOENT) (void)Fs(req)->Release(ino, *r);  // interrupted
   });
 }

@@ -99,8 +99,16 @@ PY
 echo 3 > /proc/sys/vm/drop_caches
 check "a reader racing an overwrite gets the old bytes or EIO" \
   "python3 $E2E_TMP/race.py $M/big.bin $E2E_TMP/big.src $E2E_TMP/new.src '$S3CTL_CMD put $E2E_TMP/new.src s3://$B/big.bin'"
-check "a new open after the overwrite reads the new object" \
+check "a new open after the overwrite and a remount reads the new object" \
   "fusermount3 -u $M && $S3FS_BIN $B $M -o url=$S3FS_TEST_ENDPOINT,use_path_request_style,passwd_file=$PASSWD && cmp $E2E_TMP/new.src $M/big.bin"
+
+# Metadata cached here, object replaced elsewhere, file never read here: the first read finds
+# the new version instead of failing (no byte of the old one was served, none can mix).
+head -c $((3 << 20)) /dev/urandom > "$E2E_TMP/a.src"
+head -c $((3 << 20)) /dev/urandom > "$E2E_TMP/b.src"
+check "a file whose metadata is cached" "$S3CTL_CMD put $E2E_TMP/a.src s3://$B/swap.bin && stat $M/swap.bin"
+check "replaced by another client" "$S3CTL_CMD put $E2E_TMP/b.src s3://$B/swap.bin"
+check "reading it returns the new version, not EIO" "cmp $E2E_TMP/b.src $M/swap.bin"
 
 # Truncated bodies and connection resets injected by the simulator: every read completes with
 # the right bytes (the client retries what failed before any byte, the reader continues a
@@ -116,12 +124,12 @@ else
   SIM="timeout 120 $S3CTL_BIN --endpoint http://127.0.0.1:$SIM_PORT --path-style"
   check "the simulator is up" "for i in \$(seq 50); do curl -s -o /dev/null http://127.0.0.1:$SIM_PORT/ && exit 0; sleep 0.1; done; exit 1"
   check "a 200 MiB object on the simulator" "$SIM mb s3://faults && $SIM put $E2E_TMP/big.src s3://faults/big.bin"
-  check "faults switched on (10% truncated bodies, 5% resets)" \
-    "curl -sf -X POST 'http://127.0.0.1:$SIM_PORT/__sim/faults?truncate=0.1&reset=0.05'"
   M2=$E2E_TMP/mnt-sim
   mkdir -p "$M2"
   MOUNTS+=("$M2")
   check "mounted on the simulator" "timeout 60 $S3FS_BIN faults $M2 -o url=http://127.0.0.1:$SIM_PORT,use_path_request_style,passwd_file=$PASSWD,logfile=$E2E_TMP/s3fs-sim.log,dbglevel=info,random_read_cache_max=0,read_part_size=2"
+  check "faults switched on (10% truncated bodies, 5% resets)" \
+    "curl -sf -X POST 'http://127.0.0.1:$SIM_PORT/__sim/faults?truncate=0.1&reset=0.05'"
   echo 3 > /proc/sys/vm/drop_caches
   check "sequential read under faults returns every byte" "cmp $E2E_TMP/big.src $M2/big.bin"
   check "random reads under faults return the source's bytes" \
@@ -129,6 +137,17 @@ else
   RESUMED=$(grep -c "continuing" "$E2E_TMP/s3fs-sim.log" || true)
   log "     parts continued after a broken body: $RESUMED"
   check "some parts were continued from their last byte" "test $RESUMED -gt 0"
-  curl -sf -X POST "http://127.0.0.1:$SIM_PORT/__sim/faults?truncate=0&reset=0" >/dev/null || true
+  check "faults switched off" "curl -sf -X POST 'http://127.0.0.1:$SIM_PORT/__sim/faults?truncate=0&reset=0'"
+  gets() {
+    curl -sf "http://127.0.0.1:$SIM_PORT/__sim/stats" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin).get("GetObject", {}).get("requests", 0))'
+  }
+  export SIM_PORT
+  export -f gets
+  # The kernel keeps the pages of an unchanged object between opens (keep_cache).
+  check "a first read of the file" "cat $M2/big.bin > /dev/null"
+  curl -sf -X POST "http://127.0.0.1:$SIM_PORT/__sim/reset" >/dev/null
+  check "a second read of the unchanged file" "cmp $E2E_TMP/big.src $M2/big.bin"
+  check "needed no GET (served from the page cache)" "test \$(gets) = 0"
 fi
 finish

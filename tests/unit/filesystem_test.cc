@@ -587,3 +587,54 @@ TEST_F(FsTest, RandomReaderOfALargeObjectKeepsRangedReads) {
 
 }  // namespace
 }  // namespace s3fs::fs
+
+namespace s3fs::fs {
+namespace {
+
+TEST_F(FsTest, OpenAfterAnOverwriteElsewhereReadsTheNewVersion) {
+  // Our metadata is from before another client replaced the object: the first read finds the
+  // newer version (nothing was returned yet, so nothing can mix) instead of failing.
+  store_->Seed("doc", std::string(5000, 'a'));
+  Ino f = LookupIno(kRootIno, "doc");
+  store_->Seed("doc", std::string(7000, 'b'));
+  store_->ResetCalls();
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  std::string out;
+  auto n = fs_->Read(f, *fh, 0, 4096, &out);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(out, std::string(4096, 'b'));
+  EXPECT_EQ(store_->Calls("Head"), 1);  // one check of the current version
+  auto attr = fs_->GetAttr(f);
+  ASSERT_TRUE(attr.ok());
+  EXPECT_EQ(attr->size, 7000u);  // the node now describes the new version
+  ASSERT_TRUE(fs_->Release(f, *fh).ok());
+}
+
+TEST_F(FsTest, KernelKeepsCachedPagesOnlyForTheSameVersion) {
+  store_->Seed("doc", std::string(5000, 'a'));
+  Ino f = LookupIno(kRootIno, "doc");
+  auto open_keep = [&](int flags) {
+    auto fh = fs_->Open(f, flags);
+    EXPECT_TRUE(fh.ok());
+    bool keep = fs_->KeepPageCache(*fh);
+    std::string out;
+    EXPECT_TRUE(fs_->Read(f, *fh, 0, 100, &out).ok());
+    EXPECT_TRUE(fs_->Release(f, *fh).ok());
+    return keep;
+  };
+  EXPECT_FALSE(open_keep(O_RDONLY));  // nothing cached yet
+  EXPECT_TRUE(open_keep(O_RDONLY));   // same version: keep the pages
+  {
+    auto fh = fs_->Open(f, O_RDWR);
+    ASSERT_TRUE(fh.ok());
+    ASSERT_TRUE(fs_->Write(f, *fh, 0, "zz", 2).ok());
+    ASSERT_TRUE(fs_->Release(f, *fh).ok());
+  }
+  EXPECT_FALSE(open_keep(O_RDONLY));  // written here: the pages are dropped once
+  EXPECT_TRUE(open_keep(O_RDONLY));
+  EXPECT_FALSE(fs_->KeepPageCache(987654));  // unknown handle
+}
+
+}  // namespace
+}  // namespace s3fs::fs

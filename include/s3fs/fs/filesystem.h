@@ -168,6 +168,9 @@ class Filesystem {
 
   // Files. Open/Create return a file handle id.
   virtual FsResult<uint64_t> Open(Ino ino, int flags) = 0;
+  // Whether the kernel may keep the pages it cached for the file opened as `fh`: true when
+  // they are of the object version this handle reads and nothing was written here since.
+  virtual bool KeepPageCache(uint64_t fh) = 0;
   virtual FsResult<std::pair<Entry, uint64_t>> Create(Ino parent, std::string_view name,
                                                       uint32_t mode, int flags,
                                                       const Caller& caller) = 0;
