@@ -299,6 +299,21 @@ int Main(int argc, char** argv) {
     S3FS_LOG_INFO("metadata cache in {}", mo.dir);
     c.fs.meta_cache = meta_cache;
   }
+  if (c.use_cache_given) {
+    read::DiskCacheOptions dco;
+    dco.dir = MetaCacheDir(c.conn, c.fs.staging_dir + "/.s3fs-data", c.bucket, c.prefix);
+    dco.max_bytes = c.data_cache_bytes;
+    dco.min_free_bytes = c.ensure_diskfree;
+    dco.delete_on_close = c.del_cache;
+    auto dc = read::DiskCache::Open(dco);
+    if (dc.ok()) {
+      c.fs.disk_cache = *dc;
+      S3FS_LOG_INFO("data cache in {} (cap {} MiB, keeps {} MiB free)", dco.dir,
+                    dco.max_bytes >> 20, dco.min_free_bytes >> 20);
+    } else {
+      S3FS_LOG_WARN("data cache disabled: {}", dc.error());
+    }
+  }
   auto filesystem = fs::Filesystem::Create(c.fs, store, RealClock::Instance());
   if (!filesystem.ok()) {
     daemon.ReportFailure("cannot start the filesystem: " +

@@ -33,7 +33,6 @@ const std::map<std::string, std::string>& IgnoredOptions() {
       {"multireq_max", "requests are bounded by parallel_count and head_concurrency"},
       {"singlepart_copy_limit", "copies switch to multipart above 5 GiB"},
       {"multipart_copy_size", "multipart copies use 512 MiB parts"},
-      {"ensure_diskfree", "staging is bounded by the files being written"},
       {"mime", "content types are kept as S3 reports them"},
       {"kernel_cache", "no effect"},
       {"big_writes", "always on with FUSE 3"},
@@ -95,7 +94,12 @@ Common options (-o):
   mp_umask=OOO              permission mask of the mount point
   ro                        read-only mount
   nonempty                  allow mounting over a non-empty directory
-  use_cache=DIR             directory for staging written data (default /tmp)
+  use_cache=DIR             keep object data on local disk under DIR across opens and
+                            remounts, and stage written data there (default: no data
+                            cache, staging in /tmp)
+  max_cache_size=MB         data cache cap (default 10240; 0 = ensure_diskfree only)
+  ensure_diskfree=MB        free space the data cache leaves on its disk (default 1024)
+  del_cache                 empty the data cache at mount and unmount
   stat_cache_expire=SEC     attribute cache lifetime (default 60)
   enable_noobj_cache        cache "does not exist" answers (default on)
   noobj_cache_expire=SEC    lifetime of "does not exist" answers (default 10)
@@ -254,8 +258,18 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "noobj_cache_expire") {
       if (!ParseUint(value, &n)) return fail("noobj_cache_expire= needs seconds");
       c.fs.negative_ttl = std::chrono::seconds(n);
-    } else if (name == "del_cache" || name == "check_cache_dir_exist") {
-      // Staged data is in unnamed files: nothing persists to delete or check.
+    } else if (name == "del_cache") {
+      c.del_cache = true;
+    } else if (name == "check_cache_dir_exist") {
+      // The cache directory is created when missing; staged data is in unnamed files.
+    } else if (name == "ensure_diskfree") {
+      if (!ParseUint(value, &n) || n > (1u << 30)) return fail("ensure_diskfree= is in MB");
+      c.ensure_diskfree = n << 20;
+    } else if (name == "max_cache_size") {
+      if (!ParseUint(value, &n) || n > (1u << 30)) {
+        return fail("max_cache_size= is in MB (0: bounded by ensure_diskfree only)");
+      }
+      c.data_cache_bytes = n << 20;
     } else if (name == "stat_cache_expire") {
       if (!ParseUint(value, &n)) return fail("stat_cache_expire= needs seconds");
       c.fs.stat_ttl = std::chrono::seconds(n);

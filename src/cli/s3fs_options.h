@@ -41,6 +41,11 @@ struct MountConfig {
   bool use_cache_given = false;
   uint64_t meta_cache_bytes = 256ULL << 20;
   uint64_t meta_cache_entries = 1000000;
+  // Data cache under use_cache=DIR (DIR/.s3fs-data/...): its cap, the free space it keeps on
+  // that filesystem (ensure_diskfree), and s3fs-fuse's del_cache (emptied at mount and unmount).
+  uint64_t data_cache_bytes = 10ULL << 30;
+  uint64_t ensure_diskfree = 1ULL << 30;
+  bool del_cache = false;
   bool help = false;
   bool version = false;
   std::vector<std::string> warnings;  // deprecated/ignored options, printed by the caller

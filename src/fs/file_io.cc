@@ -12,6 +12,7 @@
 #include "filesystem_impl.h"
 #include "s3fs/common/log.h"
 #include "s3fs/fs/errno_map.h"
+#include "s3fs/read/caching_source.h"
 
 namespace s3fs::fs {
 namespace {
@@ -391,8 +392,14 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     ro.policy.window_min = std::min(o_.read_chunk_min, o_.read_part_size);
     ro.policy.window_max =
         o_.read_part_size * static_cast<uint64_t>(std::max(o_.read_parts_ahead, 1));
-    h->reader = std::make_unique<read::ObjectReader>(
-        std::make_shared<StoreRangeSource>(store_, key, h->etag), file_size, ro, read_budget_);
+    std::shared_ptr<read::RangeSource> source =
+        std::make_shared<StoreRangeSource>(store_, key, h->etag);
+    if (o_.disk_cache && !h->etag.empty()) {
+      source = std::make_shared<read::CachingRangeSource>(o_.disk_cache, key, h->etag, file_size,
+                                                          std::move(source));
+    }
+    h->reader =
+        std::make_unique<read::ObjectReader>(std::move(source), file_size, ro, read_budget_);
   }
   // A reader that keeps jumping around a small enough object reads it whole, then locally.
   if (o_.random_read_cache_max > 0 && file_size <= o_.random_read_cache_max &&

@@ -149,5 +149,42 @@ else
   curl -sf -X POST "http://127.0.0.1:$SIM_PORT/__sim/reset" >/dev/null
   check "a second read of the unchanged file" "cmp $E2E_TMP/big.src $M2/big.bin"
   check "needed no GET (served from the page cache)" "test \$(gets) = 0"
+
+  # The data cache on disk (use_cache=DIR): a remount reads a file read before without any
+  # GET; the cache stays under its cap and leaves ensure_diskfree free on its filesystem (a
+  # 300 MiB tmpfs here, so the floor is what binds).
+  CACHE=$E2E_TMP/cache
+  mkdir -p "$CACHE"
+  check "a 300 MiB tmpfs for the cache" "mount -t tmpfs -o size=300M s3fs-e2e-cache $CACHE"
+  MOUNTS+=("$CACHE")  # unmounted after the mount that uses it
+  CACHE_OPTS="url=http://127.0.0.1:$SIM_PORT,use_path_request_style,passwd_file=$PASSWD,logfile=$E2E_TMP/s3fs-sim.log,dbglevel=info,random_read_cache_max=0,use_cache=$CACHE"
+  # Unmounts the simulator mount and waits for its daemon to exit (it closes the cache, which
+  # one daemon at a time may use), then mounts again with the options given.
+  remount_sim() {
+    local pid
+    pid=$(pgrep -f -x "$S3FS_BIN faults $M2 -o .*" | head -1 || true)
+    mountpoint -q "$M2" && fusermount3 -u "$M2"
+    for _ in $(seq 300); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    timeout 60 "$S3FS_BIN" faults "$M2" -o "$CACHE_OPTS,$1"
+  }
+  export -f remount_sim
+  export S3FS_BIN M2 CACHE_OPTS
+  check "mounted with use_cache" "remount_sim max_cache_size=250,ensure_diskfree=20"
+  check "first read (fills the cache)" "echo 3 > /proc/sys/vm/drop_caches; cmp $E2E_TMP/big.src $M2/big.bin"
+  check "remounted" "remount_sim max_cache_size=250,ensure_diskfree=20"
+  curl -sf -X POST "http://127.0.0.1:$SIM_PORT/__sim/reset" >/dev/null
+  T0=$(date +%s.%N)
+  check "read again after the remount" "echo 3 > /proc/sys/vm/drop_caches; cmp $E2E_TMP/big.src $M2/big.bin"
+  log "     200 MiB from the data cache in $(echo "$(date +%s.%N) - $T0" | bc) s (incl. cmp)"
+  check "needed no GET (served from the data cache)" "test \$(gets) = 0"
+  check "a 150 MiB object on the simulator" "head -c $((150 << 20)) /dev/urandom > $E2E_TMP/mid.src && $SIM put $E2E_TMP/mid.src s3://faults/mid.bin"
+  check "remounted with a 100 MiB free-space floor" "remount_sim max_cache_size=1000,ensure_diskfree=100"
+  check "reading more than fits" "cmp $E2E_TMP/mid.src $M2/mid.bin && cmp $E2E_TMP/big.src $M2/big.bin"
+  check "the cache left 100 MiB free (minus one write in flight)" \
+    "sleep 1; test \$(df -m --output=avail $CACHE | tail -1) -ge 90"
+  log "     cache tmpfs: $(df -m --output=used,avail $CACHE | tail -1 | awk '{print $1 " MiB used, " $2 " MiB free"}')"
+  check "remounted with a 64 MiB cap" "remount_sim max_cache_size=64,ensure_diskfree=0"
+  check "reading 350 MiB" "cmp $E2E_TMP/mid.src $M2/mid.bin && cmp $E2E_TMP/big.src $M2/big.bin"
+  check "the cache holds at most its cap" "sleep 1; test \$(du -sm $CACHE | cut -f1) -le 66"
 fi
 finish

@@ -24,6 +24,7 @@
 #include "s3fs/common/result.h"
 #include "s3fs/fs/object_store.h"
 #include "s3fs/meta/metadata_store.h"
+#include "s3fs/read/disk_cache.h"
 
 namespace s3fs::fs {
 
@@ -118,6 +119,8 @@ struct Options {
   // One memory budget for the read-ahead of every open file: with many readers each gets less
   // read-ahead rather than the daemon growing.
   uint64_t read_ahead_memory = 256ULL << 20;
+  // Object data on local disk across opens and remounts (use_cache=DIR; null = none).
+  std::shared_ptr<read::DiskCache> disk_cache;
   // A reader that jumps around (random_read_misses seeks) in an object of at most
   // random_read_cache_max bytes downloads it whole (parallel ranged GETs) into the staging file
   // and reads locally from then on, until the last handle closes. 0 disables.
