@@ -76,91 +76,20 @@ void ApplyEnvironmentDefaults(ConnectionSettings* s) {
   if (s->ca_file.empty()) s->ca_file = Env("AWS_CA_BUNDLE");
 }
 
-s3::S3Result<std::shared_ptr<s3::CredentialsProvider>> ResolveCredentials(
-    const ConnectionSettings& s) {
-  using Provider = std::shared_ptr<s3::CredentialsProvider>;
-  if (s.anonymous) return Provider(std::make_shared<s3::AnonymousCredentialsProvider>());
-  auto from_passwd = [&](const std::string& path,
-                         bool must_exist) -> std::optional<s3::S3Result<Provider>> {
-    std::string content;
-    std::string error;
-    unsigned mode = 0;
-    if (!ReadSmallFile(path, &content, &error, &mode)) {
-      if (!must_exist && errno == ENOENT) return std::nullopt;
-      return s3::S3Result<Provider>(
-          Fail(s3::CredentialsError("CredentialsNotFound", "cannot read passwd file " + error)));
-    }
-    if (auto m = s3::CheckPasswdFileMode(path, mode); !m.ok()) {
-      return s3::S3Result<Provider>(Fail(m.error()));
-    }
-    auto creds = s3::ParsePasswdFile(content, s.bucket);
-    SecureWipe(content.data(), content.size());
-    if (!creds.ok()) {
-      auto e = std::move(creds).error();
-      e.message = path + ": " + e.message;
-      return s3::S3Result<Provider>(Fail(std::move(e)));
-    }
-    return s3::S3Result<Provider>(Provider(std::make_shared<s3::StaticCredentialsProvider>(
-        std::move(creds).value(), "passwd file " + path)));
-  };
-  if (!s.passwd_file.empty()) return *from_passwd(s.passwd_file, true);
-
-  std::string access = Env("AWS_ACCESS_KEY_ID");
-  std::string secret = Env("AWS_SECRET_ACCESS_KEY");
-  if (access.empty()) access = Env("AWSACCESSKEYID");
-  if (secret.empty()) secret = Env("AWSSECRETACCESSKEY");
-  if (!access.empty() && !secret.empty() && s.profile.empty()) {
-    s3::Credentials c;
-    c.access_key_id = access;
-    c.secret_access_key = SecretString(secret);
-    std::string token = Env("AWS_SESSION_TOKEN");
-    if (token.empty()) token = Env("AWSSESSIONTOKEN");
-    c.session_token = SecretString(token);
-    SecureWipe(secret.data(), secret.size());
-    return Provider(std::make_shared<s3::StaticCredentialsProvider>(std::move(c), "environment"));
-  }
-  std::string home = HomeDir();
-  if (s.profile.empty()) {
-    if (!home.empty()) {
-      if (auto r = from_passwd(home + "/.passwd-s3fs", false)) return std::move(*r);
-    }
-    if (auto r = from_passwd("/etc/passwd-s3fs", false)) return std::move(*r);
-  }
-  std::string profile = s.profile.empty() ? Env("AWS_PROFILE") : s.profile;
-  if (profile.empty()) profile = "default";
-  std::string cred_file = Env("AWS_SHARED_CREDENTIALS_FILE");
-  if (cred_file.empty() && !home.empty()) cred_file = home + "/.aws/credentials";
-  if (!cred_file.empty()) {
-    std::string content;
-    std::string error;
-    if (ReadSmallFile(cred_file, &content, &error)) {
-      auto creds = s3::ParseAwsCredentialsFile(content, profile, false);
-      SecureWipe(content.data(), content.size());
-      if (creds.ok()) {
-        return Provider(std::make_shared<s3::StaticCredentialsProvider>(
-            std::move(creds).value(), "profile " + profile + " in " + cred_file));
-      }
-      if (!s.profile.empty()) return Fail(std::move(creds).error());
-    } else if (!s.profile.empty()) {
-      return Fail(s3::CredentialsError("CredentialsNotFound", "cannot read " + error));
-    }
-  }
-  return Fail(s3::CredentialsError(
-      "CredentialsNotFound",
-      "no credentials: give -o passwd_file=FILE, set AWS_ACCESS_KEY_ID and "
-      "AWS_SECRET_ACCESS_KEY, or create ~/.passwd-s3fs (ACCESS:SECRET, mode 600)"));
+http::CurlOptions CurlOptionsFor(const ConnectionSettings& s) {
+  http::CurlOptions copt;
+  copt.connect_timeout = std::chrono::milliseconds(s.connect_timeout_s * 1000);
+  copt.low_speed_time = std::chrono::seconds(s.readwrite_timeout_s);
+  copt.verify_tls = s.verify_tls;
+  copt.ca_file = s.ca_file;
+  copt.verbose = s.curl_debug;
+  return copt;
 }
 
 s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s) {
   ConnectionSettings settings = s;
   ApplyEnvironmentDefaults(&settings);
-  http::CurlOptions copt;
-  copt.connect_timeout = std::chrono::milliseconds(settings.connect_timeout_s * 1000);
-  copt.low_speed_time = std::chrono::seconds(settings.readwrite_timeout_s);
-  copt.verify_tls = settings.verify_tls;
-  copt.ca_file = settings.ca_file;
-  copt.verbose = settings.curl_debug;
-  auto transport = http::MakeCurlTransport(copt);
+  auto transport = http::MakeCurlTransport(CurlOptionsFor(settings));
   if (!transport.ok()) return Fail(s3::FromTransport(transport.error()));
   S3FS_ASSIGN_OR_RETURN(auto creds, ResolveCredentials(settings));
   s3::ClientConfig config;

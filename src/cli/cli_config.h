@@ -3,12 +3,15 @@
 #ifndef S3FS_CLI_CLI_CONFIG_H_
 #define S3FS_CLI_CLI_CONFIG_H_
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "s3fs/http/transport.h"
 #include "s3fs/s3/client.h"
 #include "s3fs/s3/credentials.h"
+#include "s3fs/s3/temporary_credentials.h"
 
 namespace s3fs::cli {
 
@@ -26,23 +29,51 @@ struct ConnectionSettings {
   long connect_timeout_s = 10;
   long readwrite_timeout_s = 30;  // stall detection (no bytes for this long)
   bool curl_debug = false;
-  std::string bucket;  // for per-bucket passwd lines
+  std::string bucket;         // for per-bucket passwd lines
+  std::string iam_role;       // s3fs: iam_role=auto|NAME (EC2 instance metadata); empty: not given
+  bool imds_v1_only = false;  // s3fs: imdsv1only
+  bool ecs = false;           // s3fs: ecs (container credentials endpoint)
 };
 
 // Fills region/endpoint from AWS_REGION / AWS_DEFAULT_REGION / AWS_ENDPOINT_URL(_S3) when
 // not given. Region defaults to us-east-1.
 void ApplyEnvironmentDefaults(ConnectionSettings* s);
 
-// Credential chain: passwd_file option -> AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
-// (AWS_SESSION_TOKEN) or s3fs's AWSACCESSKEYID/AWSSECRETACCESSKEY -> ~/.passwd-s3fs ->
-// /etc/passwd-s3fs -> ~/.aws/credentials [AWS_PROFILE or profile]. Errors say what was tried.
+// What the credential chain reads besides the settings; tests replace it.
+struct CredentialEnvironment {
+  std::function<std::string(const char*)> getenv;  // null: the process environment
+  // Transport for the instance metadata service, the container endpoint and STS (never the
+  // S3 client's: see s3/temporary_credentials.h). Null: a libcurl transport of its own, made
+  // from the settings when first needed.
+  std::shared_ptr<http::Transport> transport;
+  std::shared_ptr<Clock> clock;  // null: the real clock
+  s3::RefreshOptions refresh;
+  // Timeout of the EC2 instance metadata requests when no other source was found (the last
+  // fallback); short so that a machine outside EC2 is not held up.
+  std::chrono::milliseconds imds_probe_timeout{1000};
+};
+
+// The credential chain, first match wins (docs/configuration.md "Credentials"):
+//   public_bucket -> passwd_file= -> iam_role= (EC2 instance metadata) -> ecs (container
+//   endpoint) -> AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) or s3fs's
+//   AWSACCESSKEYID/AWSSECRETACCESSKEY -> ~/.passwd-s3fs -> /etc/passwd-s3fs ->
+//   profile (profile=, AWS_PROFILE, default) in ~/.aws/credentials and ~/.aws/config, with
+//   role_arn + source_profile/credential_source/web_identity_token_file through STS ->
+//   AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (STS AssumeRoleWithWebIdentity) ->
+//   AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI -> EC2 instance metadata with a 1 s timeout
+//   (unless AWS_EC2_METADATA_DISABLED=true).
+// Temporary credentials are fetched once here (so a broken source fails the mount at once)
+// and refreshed before they expire. Errors are one line naming the source and the fix.
 s3::S3Result<std::shared_ptr<s3::CredentialsProvider>> ResolveCredentials(
-    const ConnectionSettings& s);
+    const ConnectionSettings& s, const CredentialEnvironment& env = {});
 
 struct ClientBundle {
   std::shared_ptr<http::Transport> transport;
   std::unique_ptr<s3::Client> client;
 };
+
+// The libcurl options the settings ask for (timeouts, TLS, debug output).
+http::CurlOptions CurlOptionsFor(const ConnectionSettings& s);
 
 // Builds transport + client from the settings.
 s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s);

@@ -86,6 +86,9 @@ Mounts an S3 bucket (or a prefix of it) as a filesystem; command line compatible
 
 Common options (-o):
   passwd_file=FILE          credentials ACCESS:SECRET or BUCKET:ACCESS:SECRET (mode 600)
+  profile=NAME              profile of ~/.aws/credentials and ~/.aws/config (role_arn too)
+  iam_role[=auto|NAME]      EC2 instance role credentials (instance metadata, IMDSv2)
+  ecs                       ECS/EKS container credentials (AWS_CONTAINER_CREDENTIALS_*)
   url=URL                   endpoint (default https://s3.amazonaws.com)
   endpoint=REGION           signing region (s3fs-fuse's name; also region=REGION)
   use_path_request_style    path-style requests (most S3-compatible servers)
@@ -337,10 +340,16 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.conn.readwrite_timeout_s = static_cast<long>(n);
     } else if (name == "requester_pays") {
       c.conn.requester_pays = true;
-    } else if (name == "iam_role" || name == "ibm_iam_auth" || name == "ecs" ||
-               name == "imdsv1only") {
+    } else if (name == "iam_role") {
+      // s3fs-fuse: a bare iam_role (or iam_role=auto) uses the role attached to the instance.
+      c.conn.iam_role = has_value && !value.empty() ? value : "auto";
+    } else if (name == "imdsv1only") {
+      c.conn.imds_v1_only = true;
+    } else if (name == "ecs") {
+      c.conn.ecs = true;
+    } else if (name == "ibm_iam_auth") {
       return fail(name +
-                  " is not supported yet: give credentials with passwd_file=, the "
+                  " is not supported: give credentials with passwd_file=, the "
                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY environment or profile=");
     } else if (name == "profile") {
       if (!need_value()) return fail("profile= needs a name");

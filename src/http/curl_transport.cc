@@ -57,7 +57,7 @@ bool IEqualsPrefix(std::string_view s, std::string_view prefix) {
 
 std::string RedactHeaderLine(std::string_view line) {
   static constexpr std::string_view kExact[] = {"authorization", "proxy-authorization",
-                                                "x-amz-security-token"};
+                                                "x-amz-security-token", "x-aws-ec2-metadata-token"};
   static constexpr std::string_view kPrefixes[] = {
       "x-amz-server-side-encryption-customer-key",
       "x-amz-copy-source-server-side-encryption-customer-key"};

@@ -105,7 +105,9 @@ std::string ChildText(const Node* parent, std::string_view name) {
 class Doc {
  public:
   // Parses `body`; on failure error() says why.
-  explicit Doc(std::string_view body) : buf_(body.begin(), body.end()) {
+  // With `wipe`, the copy of the body is wiped when the document is destroyed (secrets).
+  explicit Doc(std::string_view body, bool wipe = false)
+      : buf_(body.begin(), body.end()), wipe_(wipe) {
     buf_.push_back('\0');
     if (MaxDepth(body) > kMaxDepth) {
       error_ = "XML nesting deeper than " + std::to_string(kMaxDepth);
@@ -128,11 +130,17 @@ class Doc {
     }
     if (root_ == nullptr) error_ = "empty XML document";
   }
+  Doc(const Doc&) = delete;
+  Doc& operator=(const Doc&) = delete;
+  ~Doc() {
+    if (wipe_) SecureWipe(buf_.data(), buf_.size());
+  }
   const std::string& error() const { return error_; }
   const Node* root() const { return root_; }
 
  private:
   std::vector<char> buf_;
+  bool wipe_ = false;
   rapidxml::xml_document<char> doc_;
   Node* root_ = nullptr;
   std::string error_;
@@ -452,6 +460,44 @@ S3Result<GetObjectTaggingOutput> ParseTagging(std::string_view body) {
     ForEach(set, "Tag", [&](const Node* t) {
       out.tags.push_back(Tag{ChildText(t, "Key"), ChildText(t, "Value")});
     });
+  }
+  return out;
+}
+
+bool ParseStsError(std::string_view body, ErrorBody* out) {
+  Doc doc(body);
+  if (!doc.error().empty() || LocalName(doc.root()) != "ErrorResponse") return false;
+  const Node* e = Child(doc.root(), "Error");
+  if (e == nullptr) return false;
+  out->code = ChildText(e, "Code");
+  out->message = ChildText(e, "Message");
+  out->request_id = ChildText(doc.root(), "RequestId");
+  return true;
+}
+
+S3Result<Credentials> ParseStsCredentials(std::string_view body, std::string_view action) {
+  Doc doc(body, /*wipe=*/true);
+  const std::string root = std::string(action) + "Response";
+  S3Result<Credentials> failure = Credentials{};
+  if (!Open(doc, root, &failure, false)) return failure;
+  const Node* result = Child(doc.root(), std::string(action) + "Result");
+  const Node* c = result == nullptr ? nullptr : Child(result, "Credentials");
+  if (c == nullptr)
+    return Fail(Invalid(root + " without " + std::string(action) + "Result/Credentials"));
+  Credentials out;
+  out.access_key_id = ChildText(c, "AccessKeyId");
+  std::string secret = ChildText(c, "SecretAccessKey");
+  out.secret_access_key = SecretString(secret);
+  SecureWipe(secret.data(), secret.size());
+  std::string token = ChildText(c, "SessionToken");
+  out.session_token = SecretString(token);
+  SecureWipe(token.data(), token.size());
+  if (out.access_key_id.empty() || out.secret_access_key.empty() || out.session_token.empty()) {
+    return Fail(
+        Invalid(root + ": Credentials without AccessKeyId, SecretAccessKey or SessionToken"));
+  }
+  if (!ParseIso8601(ChildText(c, "Expiration"), &out.expiration)) {
+    return Fail(Invalid(root + ": missing or bad <Expiration>"));
   }
   return out;
 }

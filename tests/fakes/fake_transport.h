@@ -65,6 +65,14 @@ class FakeTransport final : public http::Transport {
     done(std::move(answer));
   }
 
+  // An HTTP answer, for handlers.
+  static Answer Reply(int status, std::string body = "") {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return Answer(std::move(r));
+  }
+
   // Queues one answer (used before the handler).
   void Push(int status, std::string body = "", http::Headers headers = {}) {
     http::Response r;

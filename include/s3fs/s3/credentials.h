@@ -6,6 +6,7 @@
 #ifndef S3FS_S3_CREDENTIALS_H_
 #define S3FS_S3_CREDENTIALS_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,25 @@ S3Status CheckPasswdFileMode(const std::string& path, unsigned mode);
 // aws_secret_access_key, aws_session_token. In config files sections are "[profile NAME]".
 S3Result<Credentials> ParseAwsCredentialsFile(std::string_view content, std::string_view profile,
                                               bool config_file_syntax);
+
+// A named profile of the AWS shared files, merged from ~/.aws/credentials ("[NAME]") and
+// ~/.aws/config ("[profile NAME]", "[default]"); a key set in both comes from the credentials
+// file. Only the keys the credential chain uses are kept.
+struct AwsProfile {
+  bool found = false;  // a section of that name exists in either file
+  Credentials keys;    // aws_access_key_id, aws_secret_access_key, aws_session_token
+  std::string role_arn;
+  std::string source_profile;
+  std::string credential_source;  // Environment | Ec2InstanceMetadata | EcsContainer
+  std::string web_identity_token_file;
+  std::string external_id;
+  std::string role_session_name;
+  std::string region;
+  std::chrono::seconds duration{0};  // duration_seconds (0: not given)
+};
+// Errors: a duration_seconds that is not a number of seconds.
+S3Result<AwsProfile> ParseAwsProfile(std::string_view credentials_file,
+                                     std::string_view config_file, std::string_view profile);
 
 }  // namespace s3fs::s3
 

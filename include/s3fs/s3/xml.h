@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "s3fs/s3/error.h"
+#include "s3fs/s3/sigv4.h"
 #include "s3fs/s3/types.h"
 
 namespace s3fs::s3::xml {
@@ -45,6 +46,13 @@ S3Result<DeleteObjectsOutput> ParseDeleteObjects(std::string_view body);
 S3Result<CopyObjectOutput> ParseCopyObject(std::string_view body);
 S3Result<UploadPartCopyOutput> ParseCopyPart(std::string_view body);
 S3Result<GetObjectTaggingOutput> ParseTagging(std::string_view body);
+// STS answers (AssumeRole, AssumeRoleWithWebIdentity): the temporary credentials in
+// <ACTIONResponse><ACTIONResult><Credentials>; all four fields are required. The parse buffer
+// is wiped afterwards (it held the secret).
+S3Result<Credentials> ParseStsCredentials(std::string_view body, std::string_view action);
+// STS error documents (<ErrorResponse><Error><Code/><Message/></Error><RequestId/>); returns
+// false if `body` is not one.
+bool ParseStsError(std::string_view body, ErrorBody* out);
 
 // Builders (UTF-8, XML-escaped, with the S3 namespace).
 std::string BuildDeleteObjects(const std::vector<ObjectIdentifier>& objects, bool quiet);
