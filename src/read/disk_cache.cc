@@ -130,11 +130,18 @@ Result<std::shared_ptr<DiskCache>, std::string> DiskCache::Open(DiskCacheOptions
 DiskCache::~DiskCache() {
   if (writer_.joinable()) {
     Flush();
+    const DiskCacheStats s = stats();
+    S3FS_LOG_INFO(
+        "data cache {}: {} MiB in {} objects; {} reads from disk, {} from S3; {} MiB stored, {} "
+        "stores dropped, {} evictions",
+        o_.dir, s.bytes >> 20, s.objects, s.hits, s.misses, s.stored_bytes >> 20, s.dropped_stores,
+        s.evictions);
     {
       std::lock_guard lock(mu_);
       stop_ = true;
     }
     cv_.notify_all();
+    room_.notify_all();
     writer_.join();
   }
   if (lock_fd_ >= 0) {
@@ -284,8 +291,11 @@ void DiskCache::Store(const std::string& key, const std::string& etag, uint64_t 
   if (first >= last) return;
   const uint64_t from = first * bs;
   const uint64_t to = std::min(object_size, last * bs);
-  std::lock_guard lock(mu_);
-  if (queued_bytes_ + (to - from) > o_.queue_bytes) {
+  std::unique_lock lock(mu_);
+  const bool room = room_.wait_for(lock, o_.queue_wait, [&] {
+    return stop_ || queued_bytes_ == 0 || queued_bytes_ + (to - from) <= o_.queue_bytes;
+  });
+  if (!room || stop_) {
     ++stats_.dropped_stores;
     return;
   }
@@ -320,6 +330,7 @@ void DiskCache::Run() {
     lock.lock();
     queued_bytes_ -= job.data.size();
     writing_ = false;
+    room_.notify_all();
     if (queue_.empty()) idle_.notify_all();
   }
 }

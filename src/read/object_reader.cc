@@ -24,8 +24,8 @@ struct ObjectReader::Part {
 
   ~Part() {
     if (!budget) return;
-    budget->ReturnBuffer(std::move(data));
     budget->Release(charged);
+    budget->ReturnBuffer(std::move(data));
   }
 };
 
@@ -74,6 +74,7 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::IssueLocked(uint64_t begin, ui
   } else if (!budget_->TryAcquire(len)) {
     return nullptr;
   }
+  S3FS_LOG_DEBUG("read part [{}, {}){}", begin, end, demand ? " (needed now)" : "");
   auto p = std::make_shared<Part>();
   p->begin = begin;
   p->end = end;
@@ -119,11 +120,19 @@ void ObjectReader::EnsureLocked(uint64_t begin, uint64_t end, uint64_t part_len,
       }
     }
     uint64_t stop = std::min(size_, cursor + std::max<uint64_t>(part_len, 1));
+    const uint64_t align = o_.policy.align;
+    if (align > 0 && stop < size_ && policy_.mode() == AccessMode::kSequential &&
+        stop / align * align > cursor) {
+      stop = stop / align * align;
+    }
     if (next != parts_.end()) stop = std::min(stop, next->first);
     if (!IssueLocked(cursor, stop, false)) {
       if (!demand) return;  // read-ahead budget spent
-      // The budget is spent: fetch only what the read needs, beyond the budget.
-      stop = std::min(stop, end);
+      // The budget is spent: fetch only what the read needs (to the end of its block when
+      // aligned, so the block stays whole for the disk cache), beyond the budget.
+      uint64_t need_end = end;
+      if (align > 0) need_end = std::min(size_, (end + align - 1) / align * align);
+      stop = std::min(stop, need_end);
       IssueLocked(cursor, stop, true);
     }
     cursor = stop;
@@ -165,6 +174,16 @@ s3::S3Result<std::shared_ptr<ObjectReader::Part>> ObjectReader::AwaitLocked(
   }
 }
 
+void ObjectReader::Served(uint64_t offset, uint64_t size) {
+  std::lock_guard read_lock(read_mu_);
+  if (offset < size_ && size > 0) policy_.OnRead(offset, size);  // the stream moved on
+  const uint64_t keep_from =
+      offset > o_.policy.retain_behind ? offset - o_.policy.retain_behind : 0;
+  for (auto it = parts_.begin(); it != parts_.end() && it->second->end <= keep_from;) {
+    it = parts_.erase(it);
+  }
+}
+
 s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::string* out) {
   std::lock_guard read_lock(read_mu_);
   out->clear();
@@ -172,7 +191,12 @@ s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::strin
   const uint64_t end = std::min<uint64_t>(size_, offset + size);
   const ReadPlan plan = policy_.OnRead(offset, end - offset);
   DropLocked(plan);
-  EnsureLocked(plan.need_begin, plan.need_end, plan.part_len, true);
+  uint64_t demand_begin = plan.need_begin;
+  if (o_.policy.align > 0 && plan.mode == AccessMode::kSequential) {
+    // From the start of the block, so that block is whole in one GET (the disk cache keeps it).
+    demand_begin = demand_begin / o_.policy.align * o_.policy.align;
+  }
+  EnsureLocked(demand_begin, plan.need_end, plan.demand_len, true);
   if (plan.mode == AccessMode::kSequential) {
     EnsureLocked(plan.need_end, plan.ahead_end, plan.part_len, false);
   }

@@ -5,17 +5,30 @@
 namespace s3fs::read {
 
 bool ReadBudget::TryAcquire(uint64_t n) {
+  std::vector<std::string> freed;  // released after the lock
   std::lock_guard lock(mu_);
   if (used_ + n > capacity_) return false;
   used_ += n;
   peak_ = std::max(peak_, used_);
+  TrimPoolLocked(&freed);
   return true;
 }
 
 void ReadBudget::Acquire(uint64_t n) {
+  std::vector<std::string> freed;
   std::lock_guard lock(mu_);
   used_ += n;
   peak_ = std::max(peak_, used_);
+  TrimPoolLocked(&freed);
+}
+
+void ReadBudget::TrimPoolLocked(std::vector<std::string>* freed) {
+  // Buffers kept for reuse count against the budget too: in use + pooled stays within it.
+  while (!pool_.empty() && used_ + pooled_ > capacity_) {
+    pooled_ -= pool_.back().capacity();
+    freed->push_back(std::move(pool_.back()));
+    pool_.pop_back();
+  }
 }
 
 void ReadBudget::Release(uint64_t n) {
@@ -50,7 +63,10 @@ std::string ReadBudget::TakeBuffer(uint64_t n) {
 void ReadBudget::ReturnBuffer(std::string buf) {
   const uint64_t limit = std::min<uint64_t>(capacity_ / 4, 64ULL << 20);
   std::lock_guard lock(mu_);
-  if (buf.capacity() < 4096 || pooled_ + buf.capacity() > limit) return;  // freed on return
+  if (buf.capacity() < 4096 || pooled_ + buf.capacity() > limit ||
+      used_ + pooled_ + buf.capacity() > capacity_) {
+    return;  // freed on return
+  }
   pooled_ += buf.capacity();
   pool_.push_back(std::move(buf));
 }

@@ -9,7 +9,8 @@ ReadPolicy::ReadPolicy(ReadPolicyOptions options, uint64_t object_size)
   o_.window_min = std::max<uint64_t>(o_.window_min, 1);
   o_.window_max = std::max(o_.window_max, o_.window_min);
   o_.part_size = std::max<uint64_t>(o_.part_size, 1);
-  o_.random_block = std::max<uint64_t>(o_.random_block, 1);
+  // Aligned streams (a disk cache keeps whole blocks): random reads fetch whole blocks too.
+  o_.random_block = std::max<uint64_t>({o_.random_block, o_.align, 1});
   window_ = o_.window_min;
 }
 
@@ -21,6 +22,7 @@ ReadPlan ReadPolicy::OnRead(uint64_t offset, uint64_t size) {
   const uint64_t end = std::min(size_, offset + size);
   ReadPlan plan;
   const bool near = !WouldSeek(offset);
+  const bool stream_start = !started_ || !near;
   if (near) {
     far_streak_ = 0;
     ++near_streak_;
@@ -49,6 +51,7 @@ ReadPlan ReadPolicy::OnRead(uint64_t offset, uint64_t size) {
         std::min(size_, (end + o_.random_block - 1) / o_.random_block * o_.random_block);
     plan.ahead_end = plan.need_end;
     plan.part_len = plan.need_end - plan.need_begin;
+    plan.demand_len = plan.part_len;
   } else {
     plan.need_begin = offset;
     plan.need_end = end;
@@ -56,6 +59,13 @@ ReadPlan ReadPolicy::OnRead(uint64_t offset, uint64_t size) {
     // Half the window per GET, so the next part is requested while one is still arriving.
     plan.part_len =
         std::clamp<uint64_t>(window_ / 2, std::min(o_.window_min, o_.part_size), o_.part_size);
+    // A stream's first GET is small, so its first byte comes after about one request's
+    // latency; the rest of the window is requested alongside it.
+    plan.demand_len = plan.part_len;
+    if (stream_start) {
+      const uint64_t need = plan.need_end - plan.need_begin;
+      plan.demand_len = std::min(plan.part_len, std::max({need, o_.first_part, o_.align}));
+    }
   }
   return plan;
 }

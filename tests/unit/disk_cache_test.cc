@@ -155,6 +155,26 @@ TEST_F(DiskCacheTest, DamagedMapsAreDroppedAtOpen) {
               c->TryRead("j", "e1", body.size(), 0, kBlock, &out));
 }
 
+TEST_F(DiskCacheTest, FullQueueWaitsForRoomSoNothingReadIsLost) {
+  DiskCacheOptions o;
+  o.dir = dir_;
+  o.block_size = kBlock;
+  o.max_bytes = 0;
+  o.min_free_bytes = 0;
+  o.queue_bytes = 2 * kBlock;  // default wait: stores wait for the writer
+  auto c = DiskCache::Open(o);
+  ASSERT_TRUE(c.ok());
+  const std::string body = Bytes(64 * kBlock, 12);
+  for (uint64_t off = 0; off < body.size(); off += 2 * kBlock) {
+    (*c)->Store("k", "e1", body.size(), off, std::string_view(body).substr(off, 2 * kBlock));
+  }
+  (*c)->Flush();
+  EXPECT_EQ((*c)->stats().dropped_stores, 0u);
+  std::string out;
+  EXPECT_TRUE((*c)->TryRead("k", "e1", body.size(), 0, body.size(), &out));
+  EXPECT_TRUE(out == body);
+}
+
 TEST_F(DiskCacheTest, OneMountPerDirectory) {
   auto c = OpenCache();
   DiskCacheOptions o;
@@ -180,11 +200,12 @@ TEST_F(DiskCacheTest, DeleteOnCloseEmptiesIt) {
   EXPECT_FALSE(c->TryRead("k", "e1", body.size(), 0, kBlock, &out));
 }
 
-TEST_F(DiskCacheTest, FullQueueDropsStoresInsteadOfBlocking) {
+TEST_F(DiskCacheTest, FullQueueDropsStoresAfterTheWait) {
   DiskCacheOptions o;
   o.dir = dir_;
   o.block_size = kBlock;
   o.queue_bytes = 2 * kBlock;
+  o.queue_wait = std::chrono::milliseconds(0);  // no waiting for room
   auto c = DiskCache::Open(o);
   ASSERT_TRUE(c.ok());
   const std::string body = Bytes(64 * kBlock, 9);
@@ -216,8 +237,10 @@ TEST_F(DiskCacheTest, SecondReaderOfTheSameVersionSendsNoRequest) {
   auto budget = std::make_shared<ReadBudget>(64 << 20);
   auto s3 = std::make_shared<CountingSource>(body);
   auto read_all = [&](const std::string& etag) {
+    ObjectReaderOptions ro;
+    ro.policy.align = c->block_size();  // as the filesystem sets it with a disk cache
     ObjectReader r(std::make_shared<CachingRangeSource>(c, "obj", etag, body.size(), s3),
-                   body.size(), ObjectReaderOptions{}, budget);
+                   body.size(), ro, budget);
     std::string all, out;
     for (uint64_t off = 0; off < body.size(); off += 128 << 10) {
       EXPECT_TRUE(r.Read(off, 128 << 10, &out).ok());

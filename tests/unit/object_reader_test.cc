@@ -394,3 +394,31 @@ TEST(ObjectReader, ClosingWithPartsInFlightReturnsTheirMemoryWhenTheyEnd) {
 
 }  // namespace
 }  // namespace s3fs::read
+
+namespace s3fs::read {
+namespace {
+
+TEST(ReadBudget, BuffersKeptForReuseCountAgainstTheBudget) {
+  ReadBudget b(32 << 20);
+  ASSERT_TRUE(b.TryAcquire(8 << 20));
+  std::string buf = b.TakeBuffer(8 << 20);
+  EXPECT_GE(buf.capacity(), 8u << 20);
+  b.Release(8 << 20);
+  b.ReturnBuffer(std::move(buf));
+  EXPECT_GE(b.pooled(), 8u << 20);  // kept: 0 in use + 8 pooled fits in 32
+  std::string again = b.TakeBuffer(6 << 20);
+  EXPECT_GE(again.capacity(), 8u << 20);  // the kept buffer is handed out again
+  EXPECT_EQ(b.pooled(), 0u);
+  b.ReturnBuffer(std::move(again));
+  // Using the whole budget frees what is kept: in use + kept never exceeds it.
+  ASSERT_TRUE(b.TryAcquire(30 << 20));
+  EXPECT_LE(b.used() + b.pooled(), 32u << 20);
+  EXPECT_FALSE(b.TryAcquire(4 << 20));
+  b.Acquire(4 << 20);  // needed now: allowed beyond the budget
+  EXPECT_EQ(b.pooled(), 0u);
+  b.Release(34 << 20);
+  EXPECT_TRUE(b.WaitIdle(std::chrono::milliseconds(0)));
+}
+
+}  // namespace
+}  // namespace s3fs::read

@@ -42,6 +42,17 @@ TEST(ReadPolicy, SequentialWindowDoublesUpToTheCap) {
   EXPECT_EQ(p.seeks(), 0);
 }
 
+TEST(ReadPolicy, AStreamStartsWithASmallGetForTheFirstByte) {
+  ReadPolicy p(Opts(), 1024 * kMiB);
+  ReadPlan plan = p.OnRead(0, 4096);
+  EXPECT_EQ(plan.demand_len, 256u << 10);  // one small GET answers first...
+  EXPECT_EQ(plan.part_len, kMiB);          // ...while the window is requested alongside
+  plan = p.OnRead(4096, 128 << 10);
+  EXPECT_EQ(plan.demand_len, plan.part_len);
+  plan = p.OnRead(600 * kMiB, 2 * kMiB);  // a seek starts a new stream; big reads get all
+  EXPECT_EQ(plan.demand_len, kMiB);       // (capped by the part size of the new window)
+}
+
 TEST(ReadPolicy, ReadAheadStopsAtTheEndOfTheObject) {
   ReadPolicy p(Opts(), 3 * kMiB);
   ReadPlan plan = p.OnRead(0, 128 << 10);

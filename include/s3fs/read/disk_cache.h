@@ -12,8 +12,9 @@
 // filesystem; when only the object being written is left, its further blocks are not stored
 // (one object larger than the cache fills it once, it does not evict itself). Stores are written
 // by one background thread from copies (the caller's buffer is free at once); when more than
-// `queue_bytes` wait, further stores are dropped (the cache is an optimisation, never
-// back-pressure). A damaged or foreign map file is ignored and removed at start.
+// `queue_bytes` wait, Store waits up to `queue_wait` for room (downloads then run at the
+// disk's speed, so what was read is on disk) and then drops the store (a stuck disk never
+// stalls reads for longer). A damaged or foreign map file is ignored and removed at start.
 //
 // Crash safety: a CLEAN marker is written when the cache is closed and removed when it is
 // opened; a cache found without it (the daemon or the machine died) is emptied, since a map
@@ -24,6 +25,7 @@
 #ifndef S3FS_READ_DISK_CACHE_H_
 #define S3FS_READ_DISK_CACHE_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -45,7 +47,8 @@ struct DiskCacheOptions {
   uint64_t min_free_bytes = 1ULL << 30;  // free space kept on the cache's filesystem
   uint64_t block_size = 1ULL << 20;
   uint64_t queue_bytes = 64ULL << 20;  // stores waiting for the writer thread
-  bool delete_on_close = false;        // s3fs-fuse's del_cache: wiped at open and at close
+  std::chrono::milliseconds queue_wait{2000};
+  bool delete_on_close = false;  // s3fs-fuse's del_cache: wiped at open and at close
 };
 
 struct DiskCacheStats {
@@ -76,6 +79,7 @@ class DiskCache {
   // Waits until queued stores are written (tests, shutdown).
   void Flush();
   DiskCacheStats stats() const;
+  uint64_t block_size() const { return o_.block_size; }
 
  private:
   struct Entry;
@@ -101,6 +105,7 @@ class DiskCache {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_;
+  std::condition_variable room_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // by file name
   uint64_t clock_ = 0;                                     // LRU stamps
   std::deque<Job> queue_;

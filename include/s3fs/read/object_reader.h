@@ -52,6 +52,10 @@ class ObjectReader {
   // end of the object.
   s3::S3Result<size_t> Read(uint64_t offset, size_t size, std::string* out);
 
+  // The caller served `size` bytes at `offset` itself (from the disk cache): the access
+  // pattern moved on, and parts behind it are no longer needed.
+  void Served(uint64_t offset, uint64_t size);
+
   AccessMode mode() const;
   int seeks() const;
   // Whether a read at `offset` would be a seek (see ReadPolicy).

@@ -8,7 +8,9 @@
 //
 // It also recycles part buffers: a buffer returned after use is kept (up to a quarter of the
 // budget, at most 64 MiB) and handed out again, so a streaming reader does not fault in fresh
-// pages for every ranged GET and freed memory does not pile up in the allocator.
+// pages for every ranged GET and freed memory does not pile up in the allocator. Kept buffers
+// count against the budget: buffers in use plus kept ones never exceed it (kept ones are freed
+// first), so the daemon's read memory is bounded by the budget.
 //
 // Every buffer charged to the budget is released when its fetch has ended and no reader holds
 // it any more, so `WaitIdle` lets an owner wait for the fetches still in flight before it tears
@@ -53,6 +55,8 @@ class ReadBudget {
   uint64_t peak() const;
 
  private:
+  void TrimPoolLocked(std::vector<std::string>* freed);
+
   const uint64_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable idle_;

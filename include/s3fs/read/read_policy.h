@@ -24,6 +24,11 @@ struct ReadPolicyOptions {
   uint64_t seek_tolerance = 2ULL << 20;
   uint64_t retain_behind = 2ULL << 20;  // kept behind the reader for backward seeks
   uint64_t random_block = 4096;
+  uint64_t first_part = 256ULL << 10;  // first GET of a stream (time to first byte)
+  // When non-zero, GETs of a sequential stream end on multiples of this and random reads
+  // fetch whole blocks of it (the disk cache's block size: every block fetched is whole in one
+  // GET and can be kept).
+  uint64_t align = 0;
   int random_after = 2;
   int sequential_after = 3;
 };
@@ -35,9 +40,10 @@ struct ReadPlan {
   bool reset = false;       // a seek: drop read-ahead that does not cover the need
   uint64_t need_begin = 0;  // fetch at least [need_begin, need_end) now
   uint64_t need_end = 0;
-  uint64_t ahead_end = 0;  // sequential: keep [need_end, ahead_end) fetched or in flight
-  uint64_t part_len = 0;   // size of the ranged GETs to issue for this plan
-  uint64_t keep_from = 0;  // data before this offset may be dropped
+  uint64_t ahead_end = 0;   // sequential: keep [need_end, ahead_end) fetched or in flight
+  uint64_t part_len = 0;    // size of the ranged GETs to issue for this plan
+  uint64_t demand_len = 0;  // size of the GETs covering [need_begin, need_end) (≤ part_len)
+  uint64_t keep_from = 0;   // data before this offset may be dropped
 };
 
 class ReadPolicy {
