@@ -120,7 +120,9 @@ else
   SIM_PORT=9231
   "$S3SIM_BIN" --port $SIM_PORT --profile loopback >"$E2E_TMP/sim.log" 2>&1 &
   SIM_PID=$!
-  trap 'rc=$?; kill $SIM_PID 2>/dev/null; (exit $rc); cleanup' EXIT
+  # cleanup sees the script's status in $? (a bare failing command here would stop the trap
+  # under set -e before cleanup ran).
+  trap 'rc=$?; kill $SIM_PID 2>/dev/null || true; (exit $rc) || cleanup; cleanup' EXIT
   SIM="timeout 120 $S3CTL_BIN --endpoint http://127.0.0.1:$SIM_PORT --path-style"
   check "the simulator is up" "for i in \$(seq 50); do curl -s -o /dev/null http://127.0.0.1:$SIM_PORT/ && exit 0; sleep 0.1; done; exit 1"
   check "a 200 MiB object on the simulator" "$SIM mb s3://faults && $SIM put $E2E_TMP/big.src s3://faults/big.bin"
