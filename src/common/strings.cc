@@ -101,4 +101,12 @@ std::string HumanBytes(uint64_t n) {
   return buf;
 }
 
+uint64_t Fnv1a64(std::string_view s, uint64_t h) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
 }  // namespace s3fs::str

@@ -10,6 +10,7 @@
 #include <future>
 
 #include "filesystem_impl.h"
+#include "s3fs/common/fd_io.h"
 #include "s3fs/common/log.h"
 #include "s3fs/fs/errno_map.h"
 #include "s3fs/read/caching_source.h"
@@ -196,14 +197,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
   if (state->size <= (256u << 10)) {
     // Small files: one PUT from memory.
     std::string body(state->size, '\0');
-    size_t done = 0;
-    while (done < body.size()) {
-      ssize_t n =
-          ::pread(state->fd, body.data() + done, body.size() - done, static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Fail(EIO);
-      done += static_cast<size_t>(n);
-    }
+    if (PreadFull(state->fd, body.data(), body.size(), 0) != body.size()) return Fail(EIO);
     etag = store_->Put(key, std::move(body), w);
   } else {
     etag = store_->PutFile(key, state->fd, state->size, w);
@@ -365,14 +359,7 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
       if (offset >= state->size) return size_t{0};
       size_t n = static_cast<size_t>(std::min<uint64_t>(size, state->size - offset));
       out->resize(n);
-      size_t done = 0;
-      while (done < n) {
-        ssize_t r =
-            ::pread(state->fd, out->data() + done, n - done, static_cast<off_t>(offset + done));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        done += static_cast<size_t>(r);
-      }
+      const size_t done = PreadFull(state->fd, out->data(), n, offset);
       out->resize(done);
       return done;
     }
@@ -479,13 +466,7 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   if (state->stream && offset < state->stream->committed()) {
     AbandonStream(*state, "a write went back into data already uploaded");
   }
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pwrite(state->fd, data + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(errno == ENOSPC ? ENOSPC : EIO);
-    done += static_cast<size_t>(n);
-  }
+  if (!PwriteFull(state->fd, data, size, offset)) return Fail(errno == ENOSPC ? ENOSPC : EIO);
   state->size = std::max<uint64_t>(state->size, offset + size);
   state->dirty = true;
   StreamAfterWrite(h->node, *state);

@@ -1,21 +1,16 @@
 // CacheDirFor: one stable directory name per endpoint+bucket+prefix.
 #include <cstdio>
 
+#include "s3fs/common/strings.h"
 #include "s3fs/meta/metadata_store.h"
 
 namespace s3fs::meta {
 
 std::string CacheDirFor(const std::string& base, const std::string& endpoint,
                         const std::string& bucket, const std::string& prefix) {
-  // FNV-1a 64: stable across builds and platforms (std::hash is not promised to be).
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = str::kFnvBasis;
   for (const std::string* part : {&endpoint, &bucket, &prefix}) {
-    for (unsigned char c : *part) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0xff;  // separator
-    h *= 1099511628211ULL;
+    h = str::Fnv1a64("\xff", str::Fnv1a64(*part, h));  // 0xff separates the parts
   }
   std::string safe;
   for (char c : bucket) {

@@ -11,51 +11,20 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
+#include "s3fs/common/fd_io.h"
 #include "s3fs/common/log.h"
+#include "s3fs/common/strings.h"
 
 namespace s3fs::read {
 namespace {
 
 constexpr std::string_view kMagic = "s3fs-data-cache 1\n";
 
-uint64_t Fnv(std::string_view a, std::string_view b, uint64_t basis) {
-  uint64_t h = basis;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-  };
-  mix(a);
-  h ^= 0xff;
-  h *= 1099511628211ULL;
-  mix(b);
-  return h;
-}
-
-bool WriteAll(int fd, const char* p, size_t n, uint64_t off) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-    off += static_cast<uint64_t>(w);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, char* p, size_t n, uint64_t off) {
-  while (n > 0) {
-    ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-    off += static_cast<uint64_t>(r);
-  }
-  return true;
+// Two FNV-1a passes over a key and an ETag (separated), one 64-bit half of a file name each.
+uint64_t Fnv2(std::string_view a, std::string_view b, uint64_t basis) {
+  return str::Fnv1a64(b, str::Fnv1a64("\xff", str::Fnv1a64(a, basis)));
 }
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -65,7 +34,7 @@ bool ReadFile(const std::string& path, std::string* out) {
   bool ok = ::fstat(fd, &st) == 0 && st.st_size < (64 << 20);
   if (ok) {
     out->assign(static_cast<size_t>(st.st_size), '\0');
-    ok = ReadAll(fd, out->data(), out->size(), 0);
+    ok = PreadFull(fd, out->data(), out->size(), 0) == out->size();
   }
   ::close(fd);
   return ok;
@@ -81,11 +50,6 @@ std::vector<std::string> ListDir(const std::string& dir) {
   }
   ::closedir(d);
   return names;
-}
-
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -107,15 +71,9 @@ DiskCache::DiskCache(DiskCacheOptions options) : o_(std::move(options)) {}
 Result<std::shared_ptr<DiskCache>, std::string> DiskCache::Open(DiskCacheOptions options) {
   if (options.dir.empty()) return Fail(std::string("no directory"));
   if (options.block_size == 0) options.block_size = 1ULL << 20;
-  // Create the directory and its parents.
-  for (size_t pos = 1; pos <= options.dir.size(); ++pos) {
-    if (pos == options.dir.size() || options.dir[pos] == '/') {
-      std::string part = options.dir.substr(0, pos);
-      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
-        return Fail(part + ": " + std::strerror(errno));
-      }
-    }
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return Fail(options.dir + ": " + ec.message());
   std::shared_ptr<DiskCache> c(new DiskCache(std::move(options)));
   c->lock_fd_ = ::open((c->o_.dir + "/LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (c->lock_fd_ < 0) return Fail(c->o_.dir + "/LOCK: " + std::strerror(errno));
@@ -160,8 +118,8 @@ DiskCache::~DiskCache() {
 std::string DiskCache::NameFor(const std::string& key, const std::string& etag) const {
   char hex[33];
   std::snprintf(hex, sizeof hex, "%016llx%016llx",
-                static_cast<unsigned long long>(Fnv(key, etag, 1469598103934665603ULL)),
-                static_cast<unsigned long long>(Fnv(etag, key, 0x9e3779b97f4a7c15ULL)));
+                static_cast<unsigned long long>(Fnv2(key, etag, str::kFnvBasis)),
+                static_cast<unsigned long long>(Fnv2(etag, key, 0x9e3779b97f4a7c15ULL)));
   return hex;
 }
 
@@ -185,7 +143,7 @@ void DiskCache::LoadIndex() {
   } else {
     std::vector<std::pair<int64_t, std::string>> by_age;
     for (const auto& n : names) {
-      if (!EndsWith(n, ".map")) continue;
+      if (!str::EndsWith(n, ".map")) continue;
       std::string name = n.substr(0, n.size() - 4);
       std::string content;
       auto e = std::make_shared<Entry>();
@@ -202,12 +160,10 @@ void DiskCache::LoadIndex() {
       std::string size_s, block_s, keylen_s;
       ok = ok && line(&e->etag) && line(&size_s) && line(&block_s) && line(&keylen_s);
       uint64_t keylen = 0;
-      if (ok) {
-        e->size = std::strtoull(size_s.c_str(), nullptr, 10);
-        keylen = std::strtoull(keylen_s.c_str(), nullptr, 10);
-        ok = std::strtoull(block_s.c_str(), nullptr, 10) == o_.block_size &&
-             pos + keylen + 1 <= content.size();
-      }
+      uint64_t block = 0;
+      ok = ok && str::ParseUint64(size_s, &e->size) && str::ParseUint64(keylen_s, &keylen) &&
+           str::ParseUint64(block_s, &block) && block == o_.block_size && keylen < content.size() &&
+           pos + keylen + 1 <= content.size();
       if (ok) {
         e->key = content.substr(pos, keylen);
         pos += keylen + 1;
@@ -270,7 +226,7 @@ bool DiskCache::TryRead(const std::string& key, const std::string& etag, uint64_
   }
   const size_t base = dst->size();
   dst->resize(base + len);
-  const bool ok = ReadAll(fd, dst->data() + base, len, offset);
+  const bool ok = PreadFull(fd, dst->data() + base, len, offset) == len;
   ::close(fd);
   std::lock_guard lock(mu_);
   if (!ok) {
@@ -358,7 +314,7 @@ void DiskCache::Write(Job& job) {
     return;
   }
   bool ok = ::ftruncate(fd, static_cast<off_t>(job.object_size)) == 0 &&
-            WriteAll(fd, job.data.data(), job.data.size(), job.offset);
+            PwriteFull(fd, job.data.data(), job.data.size(), job.offset);
   const int err = errno;
   ::close(fd);
   std::lock_guard lock(mu_);
@@ -399,7 +355,7 @@ bool DiskCache::SaveMap(const std::string& name, const Entry& e) {
   const std::string tmp = o_.dir + "/" + name + ".map.tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
-  bool ok = WriteAll(fd, content.data(), content.size(), 0);
+  bool ok = PwriteFull(fd, content.data(), content.size(), 0);
   ::close(fd);
   return ok && ::rename(tmp.c_str(), (o_.dir + "/" + name + ".map").c_str()) == 0;
 }

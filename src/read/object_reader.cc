@@ -176,12 +176,8 @@ s3::S3Result<std::shared_ptr<ObjectReader::Part>> ObjectReader::AwaitLocked(
 
 void ObjectReader::Served(uint64_t offset, uint64_t size) {
   std::lock_guard read_lock(read_mu_);
-  if (offset < size_ && size > 0) policy_.OnRead(offset, size);  // the stream moved on
-  const uint64_t keep_from =
-      offset > o_.policy.retain_behind ? offset - o_.policy.retain_behind : 0;
-  for (auto it = parts_.begin(); it != parts_.end() && it->second->end <= keep_from;) {
-    it = parts_.erase(it);
-  }
+  if (offset >= size_ || size == 0) return;
+  DropLocked(policy_.OnRead(offset, size));  // the stream moved on, as if read here
 }
 
 s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::string* out) {

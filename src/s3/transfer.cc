@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "s3fs/common/fd_io.h"
 #include "s3fs/common/log.h"
 #include "s3fs/s3/validate.h"
 
@@ -16,26 +17,11 @@ namespace s3fs::s3 {
 
 bool FdSource::ReadAt(uint64_t offset, size_t len, std::string* out) {
   out->resize(len);
-  size_t done = 0;
-  while (done < len) {
-    ssize_t n = ::pread(fd_, out->data() + done, len - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
+  return PreadFull(fd_, out->data(), len, offset) == len;
 }
 
 bool FdSink::WriteAt(uint64_t offset, std::string_view data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n =
-        ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
+  return PwriteFull(fd_, data.data(), data.size(), offset);
 }
 
 uint64_t ChoosePartSize(uint64_t size, uint64_t preferred) {

@@ -22,6 +22,10 @@ bool ParseInt64(std::string_view s, int64_t* out);
 bool ParseSize(std::string_view s, uint64_t* out);
 // 1536 -> "1.5 KiB".
 std::string HumanBytes(uint64_t n);
+// FNV-1a 64 of `s` continued from `h`: stable across builds and platforms (std::hash is not
+// promised to be), for names of files that must survive restarts.
+constexpr uint64_t kFnvBasis = 1469598103934665603ULL;
+uint64_t Fnv1a64(std::string_view s, uint64_t h = kFnvBasis);
 
 }  // namespace s3fs::str
 
