@@ -310,9 +310,13 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
         c.stale_upload_grace = std::chrono::hours(n);
       }
     } else if (name == "max_dirty_data") {
-      if (value != "-1" && !ParseUint(value, &n)) return fail("max_dirty_data= needs MB or -1");
-      c.warnings.push_back(
-          "max_dirty_data: dirty data is staged on disk until close; this limit is not enforced");
+      if (value == "-1") {
+        c.fs.max_dirty_data = 0;
+      } else if (!ParseUint(value, &n) || n < 50 || n > (1ULL << 24)) {
+        return fail("max_dirty_data= is in MB, 50 or more (or -1: no limit)");
+      } else {
+        c.fs.max_dirty_data = n << 20;
+      }
     } else if (name == "use_sse") {
       c.sse_spec = has_value ? value : "1";
     } else if (name == "storage_class") {

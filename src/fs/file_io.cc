@@ -2,6 +2,7 @@
 // pinned to the ETag seen at open), writes staged in an unlinked local file, and uploads that
 // complete before close()/fsync() return.
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "s3fs/common/log.h"
 #include "s3fs/fs/errno_map.h"
 #include "s3fs/read/caching_source.h"
+#include "s3fs/write/rewrite_upload.h"
 
 namespace s3fs::fs {
 namespace {
@@ -62,9 +64,17 @@ StoredAttrs FilesystemImpl::StoredForUploadLocked(const Node& n) const {
 void FilesystemImpl::AbandonStream(FileState& fs, const char* why) {
   fs.stream_eligible = false;
   if (!fs.stream) return;
-  S3FS_LOG_INFO("streaming upload of {} stopped ({}): the file is uploaded whole at close",
-                fs.stream->key(), why);
   fs.stream->Abort();
+  if (!fs.stream->Released().empty() && fs.failed == 0) {
+    S3FS_LOG_ERROR(
+        "streaming upload of {} failed ({}) after parts left the staging file: the "
+        "data written is lost; the object in S3 is unchanged",
+        fs.stream->key(), why);
+    fs.failed = EIO;
+  } else {
+    S3FS_LOG_INFO("streaming upload of {} stopped ({}): the file is uploaded whole at close",
+                  fs.stream->key(), why);
+  }
   fs.stream.reset();
 }
 
@@ -75,6 +85,7 @@ void FilesystemImpl::StreamAfterWrite(const std::shared_ptr<Node>& node, FileSta
     so.part_size = std::max<uint64_t>(o_.write_part_size, 5ULL << 20);
     so.max_in_flight = o_.write_parts_in_flight;
     so.slots = upload_slots_;
+    so.release_sent = true;
     if (fs.size < so.part_size + so.slack) return;  // small files: one PUT at close
     WriteAttrs w;
     std::string key;
@@ -105,33 +116,146 @@ void FilesystemImpl::StreamAfterWrite(const std::shared_ptr<Node>& node, FileSta
   if (!fs.stream->Advance(fs.size)) AbandonStream(fs, "a part upload failed");
 }
 
-FsStatus FilesystemImpl::LoadStaging(const std::shared_ptr<Node>& node, FileState& fs) {
+FsStatus FilesystemImpl::LoadStaging(const std::shared_ptr<Node>& node, FileState& fs, bool whole) {
   // REQUIRES: fs.mu held.
   if (fs.loaded) return {};
   auto fd = NewStagingFile();
   if (!fd.ok()) return Fail(fd.error());
   std::string key;
   std::string etag;
+  uint64_t size;
   bool has_object;
   {
     std::lock_guard lock(mu_);
     key = FileKey(node->path);
     etag = node->meta.etag;
+    size = node->meta.size;
     has_object = node->has_object || !node->meta.etag.empty();
   }
-  uint64_t size = 0;
-  if (has_object) {
+  fs.present.Clear();
+  fs.written.Clear();
+  fs.base_etag.clear();
+  fs.base_valid = 0;
+  if (has_object && (whole || etag.empty())) {
     auto got = store_->GetToFile(key, *fd, etag);
     if (!got.ok()) {
       ::close(*fd);
       return Fail(ToErrno(got.error()));
     }
     size = *got;
+    fs.present.Add(0, size);
+  } else if (has_object) {
+    // Nothing is fetched now: bytes are fetched when read, or at upload for the parts that
+    // cannot be copied server-side.
+    if (::ftruncate(*fd, static_cast<off_t>(size)) != 0) {
+      const int e = errno;
+      ::close(*fd);
+      return Fail(e == ENOSPC || e == EFBIG ? e : EIO);
+    }
+  } else {
+    size = 0;
+  }
+  if (has_object && !etag.empty()) {
+    fs.base_etag = etag;
+    fs.base_valid = size;
   }
   fs.fd = *fd;
   fs.size = size;
   fs.loaded = true;
   return {};
+}
+
+FsStatus FilesystemImpl::FillLocked(const std::shared_ptr<Node>& node, FileState& fs,
+                                    uint64_t begin, uint64_t end, uint64_t align) {
+  end = std::min(end, fs.base_valid);
+  if (begin >= end || fs.present.Contains(begin, end)) return {};
+  std::string key;
+  {
+    std::lock_guard lock(mu_);
+    key = FileKey(node->path);
+  }
+  constexpr uint64_t kMaxGet = 8ULL << 20;   // bytes held in memory per request
+  constexpr uint64_t kMaxSkip = 1ULL << 20;  // staged bytes re-fetched to save a request
+  // The gaps (widened to `align` blocks), coalesced into requests of at most kMaxGet.
+  std::vector<write::Range> requests;
+  for (const write::Range& gap : fs.present.Missing(begin, end)) {
+    uint64_t a = gap.begin;
+    uint64_t b = gap.end;
+    if (align > 0) {
+      a -= a % align;
+      b = std::min(fs.base_valid, (b + align - 1) / align * align);
+    }
+    if (!requests.empty() && a <= requests.back().end + kMaxSkip &&
+        b - requests.back().begin <= kMaxGet) {
+      requests.back().end = std::max(requests.back().end, b);
+      continue;
+    }
+    for (uint64_t off = std::max(a, requests.empty() ? 0 : requests.back().end); off < b;
+         off += kMaxGet) {
+      requests.push_back({off, std::min(b, off + kMaxGet)});
+    }
+  }
+  for (const write::Range& req : requests) {
+    if (fs.present.Contains(req.begin, req.end)) continue;
+    auto got = store_->Read(key, req.begin, req.size(), fs.base_etag);
+    if (!got.ok()) {
+      if (got.error().kind == "PreconditionFailed") {
+        S3FS_LOG_ERROR(
+            "{} changed in S3 while being edited here: its unchanged bytes cannot be "
+            "read any more (EIO)",
+            key);
+        return Fail(EIO);
+      }
+      return Fail(ToErrno(got.error()) == ENOENT ? EIO : ToErrno(got.error()));
+    }
+    if (got->size() != req.size()) {
+      S3FS_LOG_ERROR("{} is shorter in S3 than when it was opened: EIO", key);
+      return Fail(EIO);
+    }
+    for (const write::Range& hole : fs.present.Missing(req.begin, req.end)) {
+      if (!PwriteFull(fs.fd, got->data() + (hole.begin - req.begin), hole.size(), hole.begin)) {
+        return Fail(errno == ENOSPC ? ENOSPC : EIO);
+      }
+    }
+    fs.present.Add(req.begin, req.end);
+  }
+  return {};
+}
+
+void FilesystemImpl::RebaseLocked(FileState& fs, const std::string& etag) {
+  if (fs.stream) {
+    // The parts' staging copies were released: those bytes now come from the new object.
+    write::RangeSet released = fs.stream->Released();
+    for (const write::Range& r : released.Ranges()) fs.present.Remove(r.begin, r.end);
+  }
+  fs.base_etag = etag;
+  fs.base_valid = fs.size;
+  fs.written.Clear();
+}
+
+S3Result<std::string> FilesystemImpl::RewriteLocked(const std::shared_ptr<Node>& node,
+                                                    FileState& fs, const std::string& key,
+                                                    const WriteAttrs& w) {
+  write::RewritePlanOptions po;
+  po.cell_size = o_.rewrite_part_size;
+  auto plan = write::PlanRewrite(fs.size, fs.base_valid, fs.written, po);
+  auto fill = [&](uint64_t offset, uint64_t len) -> s3::S3Status {
+    auto filled = FillLocked(node, fs, offset, offset + len, 0);
+    if (filled.ok()) return {};
+    s3::S3Error e;
+    e.kind = filled.error() == ENOSPC ? "NoSpace" : "SourceUnreadable";
+    e.message = std::string("cannot stage the unchanged bytes: ") + std::strerror(filled.error());
+    return Fail(std::move(e));
+  };
+  S3FS_ASSIGN_OR_RETURN(auto session, store_->StartMultipart(key, w));
+  write::RewriteStats stats;
+  auto etag = write::RunRewrite(*session, fs.fd, plan, {key, fs.base_etag}, fill,
+                                o_.write_parts_in_flight, upload_slots_.get(), &stats);
+  if (etag.ok()) {
+    S3FS_LOG_INFO("{} rebuilt from its edits: {} parts, {} bytes copied in S3, {} uploaded", key,
+                  stats.parts, stats.copied, stats.uploaded);
+  }
+  return etag;
 }
 
 FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
@@ -142,6 +266,12 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
   }
   if (!state) return {};
   std::lock_guard io(state->mu);
+  return UploadLocked(node, *state);
+}
+
+FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileState& fs) {
+  FileState* state = &fs;
+  if (state->failed != 0) return Fail(state->failed);
   if (!state->dirty) return {};
   WriteAttrs w;
   std::string key;
@@ -162,13 +292,43 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     w = AttrsForWrite(*node, s);
     key = FileKey(node->path);
   }
-  if (state->stream && state->stream->key() != key) {
+  if (state->stream && state->stream->key() != key && state->stream->Released().empty()) {
     AbandonStream(*state, "renamed while being written");
   }
   if (state->stream) {
+    const std::string streamed_key = state->stream->key();
     auto streamed = state->stream->Finish(state->size);
+    if (streamed.ok() && streamed_key != key) {
+      // A parent directory was renamed while the file was being written: the parts went to the
+      // old name, so the finished object moves to the new one.
+      auto moved = store_->Copy(streamed_key, key, state->size, nullptr);
+      if (moved.ok()) (void)store_->Delete(streamed_key);
+      auto head = moved.ok() ? store_->Head(key) : Fail(std::move(moved).error());
+      if (head.ok()) {
+        streamed = head->etag;
+      } else {
+        streamed = Fail(std::move(head).error());
+      }
+    }
+    if (!streamed.ok() && !state->stream->ended()) {
+      // Only the completion failed and the parts hold bytes no longer staged: the upload stays
+      // open and the next flush, fsync, close or unmount completes it.
+      S3FS_LOG_ERROR("upload of {} could not be completed ({}); it is retried at the next flush",
+                     key, streamed.error().ToString());
+      return Fail(ToErrno(streamed.error()) == ENOENT ? EIO : ToErrno(streamed.error()));
+    }
+    if (streamed.ok()) RebaseLocked(*state, *streamed);
+    const bool lost = !state->stream->Released().empty();
     state->stream.reset();
     state->stream_eligible = false;
+    if (!streamed.ok() && lost) {
+      S3FS_LOG_ERROR(
+          "streamed upload of {} failed ({}) after parts left the staging file: the "
+          "data written is lost; the object in S3 is unchanged",
+          key, streamed.error().ToString());
+      state->failed = EIO;
+      return Fail(EIO);
+    }
     if (streamed.ok()) {
       WriteAttrs used = std::move(state->stream_attrs);
       if (state->attrs_set.exchange(false)) {
@@ -182,6 +342,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
         used = w;
         auto head = store_->Head(key);
         if (head.ok()) streamed = head->etag;
+        state->base_etag = *streamed;
       }
       state->dirty = false;
       RecordUpload(node, key, *streamed, state->size, used);
@@ -194,7 +355,16 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     S3FS_RETURN_IF_ERROR(LoadStaging(node, *state));
   }
   S3Result<std::string> etag = std::string();
-  if (state->size <= (256u << 10)) {
+  // An edit of an existing object whose unchanged bytes are not all staged: big enough, it is
+  // rebuilt with server-side copies; else the missing bytes are fetched and it goes up whole.
+  const bool edit = !state->present.Contains(0, state->base_valid);
+  const uint64_t min_rewrite = 2 * std::max<uint64_t>(o_.rewrite_part_size, 5ULL << 20);
+  if (edit && state->size < min_rewrite) {
+    S3FS_RETURN_IF_ERROR(FillLocked(node, *state, 0, state->size, 0));
+  }
+  if (edit && state->size >= min_rewrite) {
+    etag = RewriteLocked(node, *state, key, w);
+  } else if (state->size <= (256u << 10)) {
     // Small files: one PUT from memory.
     std::string body(state->size, '\0');
     if (PreadFull(state->fd, body.data(), body.size(), 0) != body.size()) return Fail(EIO);
@@ -207,6 +377,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     return Fail(ToErrno(etag.error()) == ENOENT ? EIO : ToErrno(etag.error()));
   }
   state->dirty = false;
+  RebaseLocked(*state, *etag);
   RecordUpload(node, key, *etag, state->size, w);
   return {};
 }
@@ -234,6 +405,23 @@ void FilesystemImpl::RecordUpload(const std::shared_ptr<Node>& node, const std::
   FillAttrLocked(*node);
   node->attr_expires = clock_->Monotonic() + o_.stat_ttl;
   CacheNodeLocked(*node);
+}
+
+FsStatus FilesystemImpl::TruncateToEmptyLocked(FileState& fs) {
+  if (fs.stream) {
+    // Whatever was sent is discarded anyway: no data is lost by dropping the upload.
+    fs.stream->Abort();
+    fs.stream.reset();
+  }
+  if (::ftruncate(fs.fd, 0) != 0) return Fail(EIO);
+  fs.size = 0;
+  fs.base_etag.clear();
+  fs.base_valid = 0;
+  fs.present.Clear();
+  fs.written.Clear();
+  fs.dirty = true;
+  fs.stream_eligible = o_.stream_writes;
+  return {};
 }
 
 FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
@@ -266,8 +454,7 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
       state->fd = *fd;
       state->loaded = true;
     } else {
-      AbandonStream(*state, "truncated by another open");
-      if (::ftruncate(state->fd, 0) != 0) return Fail(EIO);
+      S3FS_RETURN_IF_ERROR(TruncateToEmptyLocked(*state));
     }
     state->size = 0;
     state->dirty = true;  // the truncation itself must reach S3 at close
@@ -350,14 +537,23 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     if (!state->loaded && load_whole) {
       // A random reader of a small enough object: fetch it whole (parallel parts), then read
       // locally. The staging copy is pinned to the ETag seen at open, like ranged reads.
-      auto loaded = LoadStaging(h->node, *state);
+      auto loaded = LoadStaging(h->node, *state, /*whole=*/true);
       if (!loaded.ok()) return Fail(loaded.error() == ENOENT ? EIO : loaded.error());
       S3FS_LOG_DEBUG("{}: random reads, object cached whole ({} bytes)", FileKey(h->node->path),
                      state->size);
     }
     if (state->loaded) {
+      if (state->failed != 0) return Fail(state->failed);
       if (offset >= state->size) return size_t{0};
       size_t n = static_cast<size_t>(std::min<uint64_t>(size, state->size - offset));
+      if (state->stream && offset < state->stream->committed()) {
+        // Parts already sent may have left the staging file: the upload is completed now (the
+        // object holds everything written so far) and the bytes come from it.
+        S3FS_RETURN_IF_ERROR(UploadLocked(h->node, *state));
+      }
+      // Bytes of the object this file is an edit of, not staged yet: fetched in blocks.
+      constexpr uint64_t kFillBlock = 4ULL << 20;
+      S3FS_RETURN_IF_ERROR(FillLocked(h->node, *state, offset, offset + n, kFillBlock));
       out->resize(n);
       const size_t done = PreadFull(state->fd, out->data(), n, offset);
       out->resize(done);
@@ -461,15 +657,31 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   int acc = h->flags & O_ACCMODE;
   if (acc != O_WRONLY && acc != O_RDWR) return Fail(EBADF);
   std::lock_guard io(state->mu);
+  if (state->failed != 0) return Fail(state->failed);
   S3FS_RETURN_IF_ERROR(LoadStaging(h->node, *state));
   if (h->flags & O_APPEND) offset = state->size;
-  if (state->stream && offset < state->stream->committed()) {
-    AbandonStream(*state, "a write went back into data already uploaded");
+  if (state->stream && (offset < state->stream->committed() || state->stream->completing())) {
+    // A write back into parts already sent: the upload is completed now, and this write is an
+    // edit of that object (rebuilt with server-side copies at close).
+    S3FS_RETURN_IF_ERROR(UploadLocked(h->node, *state));
   }
   if (!PwriteFull(state->fd, data, size, offset)) return Fail(errno == ENOSPC ? ENOSPC : EIO);
+  state->present.Add(offset, offset + size);
+  state->written.Add(offset, offset + size);
   state->size = std::max<uint64_t>(state->size, offset + size);
   state->dirty = true;
   StreamAfterWrite(h->node, *state);
+  if (!state->stream && o_.max_dirty_data > 0 && state->written.Total() >= o_.max_dirty_data) {
+    // Too much written data waits for close: it goes up now (as s3fs-fuse does) and its
+    // staging copy is released, so an edit of a huge file needs bounded local disk.
+    S3FS_LOG_INFO("{}: {} bytes written since the last upload: uploading before close",
+                  FileKey(h->node->path), state->written.Total());
+    S3FS_RETURN_IF_ERROR(UploadLocked(h->node, *state));
+    if (::fallocate(state->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+                    static_cast<off_t>(state->size)) == 0) {
+      state->present.Clear();
+    }
+  }
   h->wrote = true;
   {
     std::lock_guard read_lock(h->read_mu);
@@ -518,8 +730,10 @@ FsStatus FilesystemImpl::Release(Ino, uint64_t fh) {
     if (n->open_handles == 0) {
       delete_now = n->unlinked && n->has_object;
       key = FileKey(n->path);
-      if (n->file && !n->file->dirty) {
-        n->file.reset();  // closes the staging file; the next open reads from S3 again
+      if (n->file && (!n->file->dirty || n->file->failed != 0)) {
+        // Closes the staging file; the next open reads from S3 again. Data lost to a failed
+        // upload was reported by write/fsync/close; S3 still has the previous version.
+        n->file.reset();
       }
       ReleaseNodeIfUnusedLocked(n);
     }

@@ -869,6 +869,22 @@ FsStatus FilesystemImpl::Rename(Ino parent_ino, std::string_view name, Ino new_p
     }
     auto c = store_->Copy(FileKey(from), FileKey(to), size, nullptr);
     if (!c.ok()) return Errno(ToErrno(c.error()));
+    if (std::shared_ptr<FileState> state = src->file) {
+      // An open file staged as an edit reads its unchanged bytes from the object: from now on
+      // the copy, whose ETag may differ (multipart copies get new ones).
+      std::lock_guard io(state->mu);
+      if (!state->base_etag.empty() && !state->present.Contains(0, state->base_valid)) {
+        auto head = store_->Head(FileKey(to));
+        if (head.ok()) {
+          state->base_etag = head->etag;
+        } else {
+          S3FS_LOG_WARN(
+              "rename {} -> {}: the copy cannot be checked ({}); its unstaged bytes "
+              "will be unreadable",
+              from, to, head.error().ToString());
+        }
+      }
+    }
     auto d = store_->Delete(FileKey(from));
     if (!d.ok() && d.error().kind != "ObjectNotFound") {
       // The copy exists; the source could not be removed. Report it: the user now has both.
@@ -909,6 +925,7 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
       state = n->file;
     }
     std::lock_guard io(state->mu);
+    if (state->failed != 0) return Fail(state->failed);
     if (!state->loaded) {
       if (*req.size == 0) {
         auto fd = NewStagingFile();
@@ -919,11 +936,19 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
         S3FS_RETURN_IF_ERROR(LoadStaging(n, *state));
       }
     }
-    if (state->stream && *req.size < state->stream->committed()) {
-      AbandonStream(*state, "truncated below data already uploaded");
+    if (*req.size == 0) {
+      S3FS_RETURN_IF_ERROR(TruncateToEmptyLocked(*state));
+    } else {
+      if (state->stream &&
+          (*req.size < state->stream->committed() || state->stream->completing())) {
+        // Below parts already sent: the upload is completed, then this is an edit of it.
+        S3FS_RETURN_IF_ERROR(UploadLocked(n, *state));
+      }
+      if (::ftruncate(state->fd, static_cast<off_t>(*req.size)) != 0) return Fail(errno);
+      state->present.Clip(*req.size);
+      state->written.Clip(*req.size);
+      state->base_valid = std::min(state->base_valid, *req.size);
     }
-    if (::ftruncate(state->fd, static_cast<off_t>(*req.size)) != 0) return Fail(errno);
-    if (*req.size == 0 && !state->stream) state->stream_eligible = o_.stream_writes;
     state->size = *req.size;
     state->dirty = true;
     std::lock_guard lock(mu_);

@@ -18,6 +18,7 @@
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fs/layout.h"
 #include "s3fs/read/object_reader.h"
+#include "s3fs/write/range_set.h"
 #include "s3fs/write/streaming_upload.h"
 
 namespace s3fs::fs {
@@ -28,10 +29,20 @@ using Steady = std::chrono::steady_clock::time_point;
 struct FileState {
   std::mutex mu;
   int fd = -1;          // staging file (unlinked right after creation), -1 when none
-  bool loaded = false;  // fd holds the whole logical content
+  bool loaded = false;  // fd stages the logical content: see base_etag/present below
   bool dirty = false;   // content or attributes differ from S3
-  uint64_t size = 0;    // logical size when loaded
+  uint64_t size = 0;    // logical size when loaded (the staging file has this length)
   int handles = 0;      // open handles on the inode
+  // The staged content is an edit of object version `base_etag` (empty: of nothing). Byte i
+  // of the file is: the staging file's if i is in `present`; else the base object's if
+  // i < base_valid; else zero (a hole, or past a truncation).
+  std::string base_etag;
+  uint64_t base_valid = 0;
+  write::RangeSet present;  // staging bytes that are valid (written, or fetched from the base)
+  write::RangeSet written;  // bytes written since the base (a subset of present)
+  // Set when written data was lost before reaching S3 (a streamed part failed after its
+  // staging copy was released): every later write, fsync and close of the file fail with it.
+  int failed = 0;
   // Streaming upload: the file started empty and has been written at or above the parts
   // already sent; `stream` runs once the first part is full.
   bool stream_eligible = false;
@@ -257,8 +268,26 @@ class FilesystemImpl final : public Filesystem {
   void ReleaseNodeIfUnusedLocked(const std::shared_ptr<Node>& n);
 
   // --- file I/O helpers (file_io.cc) ---
-  FsStatus LoadStaging(const std::shared_ptr<Node>& node, FileState& fs);
+  // Creates the staging file of the node's object: sparse, nothing fetched (`whole`: the whole
+  // object downloaded). REQUIRES: fs.mu held.
+  FsStatus LoadStaging(const std::shared_ptr<Node>& node, FileState& fs, bool whole = false);
+  // Makes the staging file hold [begin, end) (clipped to the base): fetches what it lacks from
+  // the base object, in whole `align` blocks when align > 0. REQUIRES: fs.mu held.
+  FsStatus FillLocked(const std::shared_ptr<Node>& node, FileState& fs, uint64_t begin,
+                      uint64_t end, uint64_t align);
   FsStatus UploadIfDirty(const std::shared_ptr<Node>& node);
+  // UploadIfDirty's body. REQUIRES: fs.mu held.
+  FsStatus UploadLocked(const std::shared_ptr<Node>& node, FileState& fs);
+  // The file becomes empty (O_TRUNC, truncate to 0): staging emptied, upload dropped.
+  // REQUIRES: fs.mu held.
+  FsStatus TruncateToEmptyLocked(FileState& fs);
+  // Builds the new object from copies of the base's unchanged ranges and uploads of the rest.
+  // REQUIRES: fs.mu held.
+  S3Result<std::string> RewriteLocked(const std::shared_ptr<Node>& node, FileState& fs,
+                                      const std::string& key, const WriteAttrs& w);
+  // After an upload of the staged content as version `etag`: that version is the new base.
+  // REQUIRES: fs.mu held.
+  void RebaseLocked(FileState& fs, const std::string& etag);
   // The node now mirrors the object just uploaded. Takes mu_.
   void RecordUpload(const std::shared_ptr<Node>& node, const std::string& key,
                     const std::string& etag, uint64_t size, const WriteAttrs& w);
@@ -268,7 +297,8 @@ class FilesystemImpl final : public Filesystem {
   StoredAttrs StoredForUploadLocked(const Node& n) const;
   // Starts or advances the streaming upload after a write. REQUIRES: fs.mu held.
   void StreamAfterWrite(const std::shared_ptr<Node>& node, FileState& fs);
-  // Drops the streaming upload (aborted); the staged file is uploaded whole at close.
+  // Drops the streaming upload (aborted); the staged file is uploaded whole at close. If parts
+  // already left the staging file, the data is lost instead: fs.failed = EIO.
   // REQUIRES: fs.mu held.
   void AbandonStream(FileState& fs, const char* why);
 

@@ -193,7 +193,9 @@ class S3ObjectStore final : public ObjectStore {
     create.key = put.key;
     create.attrs = put.attrs;
     create.sse = put.sse;
-    return write::StartS3Multipart(client_, create);
+    // The store outlives every session (the filesystem owns both; sessions end first).
+    return write::StartS3Multipart(client_, create,
+                                   [this](const std::string& from) { return ReadSseFor(from); });
   }
 
   S3Result<uint64_t> GetToFile(const std::string& key, int fd, const std::string& etag) override {

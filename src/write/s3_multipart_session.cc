@@ -42,8 +42,11 @@ class FdRangeSource final : public http::BodySource {
 class S3MultipartSession final : public MultipartSession {
  public:
   S3MultipartSession(s3::Client* client, s3::CreateMultipartUploadRequest req,
-                     std::string upload_id)
-      : client_(client), req_(std::move(req)), upload_id_(std::move(upload_id)) {}
+                     std::string upload_id, SourceKeyFn source_key)
+      : client_(client),
+        req_(std::move(req)),
+        upload_id_(std::move(upload_id)),
+        source_key_(std::move(source_key)) {}
 
   const std::string& key() const override { return req_.key; }
   const std::string& upload_id() const override { return upload_id_; }
@@ -65,6 +68,29 @@ class S3MultipartSession final : public MultipartSession {
                                  done(s3fs::Fail(std::move(r).error()));
                                }
                              });
+  }
+
+  void CopyPartAsync(uint32_t number, const std::string& source_key, const std::string& source_etag,
+                     uint64_t offset, uint64_t len, PartDone done) override {
+    s3::UploadPartCopyRequest pc;
+    pc.source_bucket = req_.bucket;
+    pc.source_key = source_key;
+    pc.source_range = s3::ByteRange{offset, offset + len - 1};
+    pc.source_conditions.if_match = source_etag;
+    if (source_key_) pc.source_sse = source_key_(source_key);
+    pc.bucket = req_.bucket;
+    pc.key = req_.key;
+    pc.upload_id = upload_id_;
+    pc.part_number = number;
+    pc.sse = CustomerKey();
+    client_->UploadPartCopyAsync(
+        std::move(pc), [done = std::move(done)](s3::S3Result<s3::UploadPartCopyOutput> r) {
+          if (r.ok()) {
+            done(std::move(r->etag));
+          } else {
+            done(s3fs::Fail(std::move(r).error()));
+          }
+        });
   }
 
   s3::S3Result<std::string> Complete(const std::vector<s3::CompletedPart>& parts) override {
@@ -91,16 +117,17 @@ class S3MultipartSession final : public MultipartSession {
   s3::Client* client_;
   const s3::CreateMultipartUploadRequest req_;
   const std::string upload_id_;
+  const SourceKeyFn source_key_;
 };
 
 }  // namespace
 
 s3::S3Result<std::unique_ptr<MultipartSession>> StartS3Multipart(
-    s3::Client* client, const s3::CreateMultipartUploadRequest& req) {
+    s3::Client* client, const s3::CreateMultipartUploadRequest& req, SourceKeyFn source_key) {
   S3FS_ASSIGN_OR_RETURN(auto created, client->CreateMultipartUpload(req));
   S3FS_LOG_DEBUG("streaming upload of {} started: upload id {}", req.key, created.upload_id);
   return std::unique_ptr<MultipartSession>(
-      new S3MultipartSession(client, req, std::move(created.upload_id)));
+      new S3MultipartSession(client, req, std::move(created.upload_id), std::move(source_key)));
 }
 
 }  // namespace s3fs::write

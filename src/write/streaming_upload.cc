@@ -1,6 +1,8 @@
 // StreamingUpload: parts sent while the file is written; see the header for the contract.
 #include "s3fs/write/streaming_upload.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 
 #include "s3fs/common/log.h"
@@ -54,25 +56,64 @@ bool StreamingUpload::Reserve() {
   return true;
 }
 
-void StreamingUpload::Send(uint64_t offset, uint64_t len) {
-  const uint32_t number = next_part_++;
-  committed_ = offset + len;
+void StreamingUpload::Send(uint32_t number, uint64_t offset, uint64_t len) {
+  if (number == next_part_) {
+    next_part_++;
+    committed_ = offset + len;
+  }
   {
     std::lock_guard lock(mu_);
-    if (parts_.size() < number) parts_.resize(number);
+    if (parts_.size() < number) {
+      parts_.resize(number);
+      sent_.resize(number);
+    }
+    sent_[number - 1] = {offset, len, sent_[number - 1].sends + 1};
   }
   session_->UploadPartAsync(
-      number, fd_, offset, len, [this, number, slots = o_.slots](s3::S3Result<std::string> r) {
+      number, fd_, offset, len,
+      [this, number, offset, len, slots = o_.slots](s3::S3Result<std::string> r) {
         if (slots) slots->Release();
+        // S3 has the bytes: the staging copy is no longer needed (a failed punch only costs
+        // disk space, so it is not an error).
+        const bool release = r.ok() && o_.release_sent &&
+                             ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                                         static_cast<off_t>(offset), static_cast<off_t>(len)) == 0;
         std::lock_guard lock(mu_);
+        if (release) released_.Add(offset, offset + len);
         if (r.ok()) {
           parts_[number - 1] = s3::CompletedPart{number, std::move(r).value(), ""};
+        } else if (sent_[number - 1].sends <= o_.part_retries) {
+          S3FS_LOG_WARN("part {} of {} failed ({}): sending it again", number, session_->key(),
+                        r.error().ToString());
+          failed_.push_back(number);
         } else if (!error_) {
           error_ = std::move(r).error();
         }
         --in_flight_;
         cv_.notify_all();
       });
+}
+
+bool StreamingUpload::ResendFailed() {
+  for (;;) {
+    uint32_t number;
+    PartState part;
+    {
+      std::lock_guard lock(mu_);
+      if (error_) return false;
+      if (failed_.empty()) return true;
+      number = failed_.back();
+      failed_.pop_back();
+      part = sent_[number - 1];
+    }
+    if (!Reserve()) return false;
+    Send(number, part.offset, part.len);
+  }
+}
+
+RangeSet StreamingUpload::Released() {
+  std::lock_guard lock(mu_);
+  return released_;
 }
 
 void StreamingUpload::WaitIdle() {
@@ -84,10 +125,10 @@ bool StreamingUpload::SendWholeParts(uint64_t end) {
   while (next_part_ < kMaxParts) {  // the last part number is left for Finish
     uint64_t len = PartSize(next_part_, o_.part_size);
     if (committed_ + len > end) break;
-    if (!Reserve()) return false;
-    Send(committed_, len);
+    if (!ResendFailed() || !Reserve()) return false;
+    Send(next_part_, committed_, len);
   }
-  return true;
+  return ResendFailed();
 }
 
 bool StreamingUpload::Advance(uint64_t end) {
@@ -103,29 +144,46 @@ s3::S3Result<std::string> StreamingUpload::Finish(uint64_t size) {
     return s3fs::Fail(std::move(e));
   };
   if (ended_) return s3fs::Fail(s3::ValidationError("UploadAborted", "upload already ended"));
-  if (size < committed_) {
-    return fail(s3::ValidationError("UploadAborted", "file shrank below the parts sent"));
+  if (size < committed_ || (tail_sent_ && size != committed_)) {
+    return fail(s3::ValidationError("UploadAborted", "file size changed below the parts sent"));
   }
-  // Whole parts that end before `size`, so the last part is never empty.
-  bool ok = size == 0 || SendWholeParts(size - 1);
-  if (ok && (size > committed_ || next_part_ == 1)) {
-    if (size - committed_ > kMaxPart) {
-      return fail(s3::ValidationError("EntityTooLarge", "file exceeds 10,000 parts"));
+  if (!tail_sent_) {
+    // Whole parts that end before `size`, so the last part is never empty.
+    bool ok = size == 0 || SendWholeParts(size - 1);
+    if (ok && (size > committed_ || next_part_ == 1)) {
+      if (size - committed_ > kMaxPart) {
+        return fail(s3::ValidationError("EntityTooLarge", "file exceeds 10,000 parts"));
+      }
+      ok = Reserve();
+      if (ok) Send(next_part_, committed_, size - committed_);
     }
-    ok = Reserve();
-    if (ok) Send(committed_, size - committed_);
+    tail_sent_ = ok;
   }
-  WaitIdle();
+  // Every part acknowledged; failed ones sent again until they succeed or run out of tries.
+  for (;;) {
+    WaitIdle();
+    if (!ResendFailed()) break;
+    std::lock_guard lock(mu_);
+    if (failed_.empty() && in_flight_ == 0) break;
+  }
   std::vector<s3::CompletedPart> parts;
   std::optional<s3::S3Error> error;
+  bool released;
   {
     std::lock_guard lock(mu_);
     error = error_;
     parts = parts_;
+    released = !released_.empty();
   }
   if (error) return fail(std::move(*error));
+  if (!tail_sent_) return fail(s3::ValidationError("UploadAborted", "parts could not be sent"));
   auto etag = session_->Complete(parts);
-  if (!etag.ok()) return fail(std::move(etag).error());
+  if (!etag.ok()) {
+    if (!released) return fail(std::move(etag).error());
+    S3FS_LOG_WARN("completing the upload of {} failed ({}): it stays open to be completed later",
+                  session_->key(), etag.error().ToString());
+    return etag;
+  }
   ended_ = true;
   return etag;
 }

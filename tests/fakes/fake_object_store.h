@@ -205,6 +205,11 @@ class FakeObjectStore final : public fs::ObjectStore {
     std::lock_guard lock(mu_);
     return part_bytes_;
   }
+  // Bytes copied server-side by UploadPartCopy.
+  uint64_t CopiedBytes() {
+    std::lock_guard lock(mu_);
+    return copied_bytes_;
+  }
 
   s3::S3Result<uint64_t> GetToFile(const std::string& key, int fd,
                                    const std::string& etag) override {
@@ -347,6 +352,34 @@ class FakeObjectStore final : public fs::ObjectStore {
       }
       done(std::move(r));
     }
+    void CopyPartAsync(uint32_t number, const std::string& source_key,
+                       const std::string& source_etag, uint64_t offset, uint64_t len,
+                       write::PartDone done) override {
+      s3::S3Result<std::string> r = std::string();
+      {
+        std::lock_guard lock(store_->mu_);
+        auto src = store_->objects_.find(source_key);
+        if (auto e = store_->Injected("UploadPartCopy")) {
+          r = Fail(*e);
+        } else if (src == store_->objects_.end()) {
+          r = Fail(NotFound(source_key));
+        } else if (src->second.meta.etag != source_etag) {
+          s3::S3Error pf;
+          pf.kind = "PreconditionFailed";
+          pf.http_status = 412;
+          r = Fail(pf);
+        } else if (offset + len > src->second.body.size()) {
+          r = Fail(s3::ValidationError("InvalidRange", "copy range beyond the source"));
+        } else if (!store_->uploads_.count(id_)) {
+          r = Fail(NotFound(id_));
+        } else {
+          store_->copied_bytes_ += len;
+          store_->uploads_[id_].parts[number] = src->second.body.substr(offset, len);
+          r = "\"copy-" + std::to_string(number) + "\"";
+        }
+      }
+      done(std::move(r));
+    }
     s3::S3Result<std::string> Complete(const std::vector<s3::CompletedPart>& parts) override {
       std::lock_guard lock(store_->mu_);
       if (auto e = store_->Injected("CompleteMultipart")) return Fail(*e);
@@ -419,6 +452,7 @@ class FakeObjectStore final : public fs::ObjectStore {
   uint64_t version_ = 0;
   uint64_t bytes_read_ = 0;
   uint64_t part_bytes_ = 0;
+  uint64_t copied_bytes_ = 0;
   std::map<std::string, Upload> uploads_;
 };
 

@@ -94,16 +94,34 @@ TEST_F(FsStreamTest, SmallFilesAreOnePutWithoutMultipart) {
   EXPECT_TRUE(store_->Body("small") == expected_);
 }
 
-TEST_F(FsStreamTest, AWriteBackIntoSentDataFallsBackToAWholeUpload) {
-  auto [ino, fh] = CreateAndWrite("hdr.bin", 16 * kMiB);
+TEST_F(FsStreamTest, AWriteBackIntoSentDataCompletesTheUploadThenRebuildsWithCopies) {
+  auto [ino, fh] = CreateAndWrite("hdr.bin", 24 * kMiB);
   ASSERT_GT(store_->PartBytes(), 0u);
   ASSERT_TRUE(fs_->Write(ino, fh, 10, "HEADER", 6).ok());  // e.g. a muxer patching a header
   expected_.replace(10, 6, "HEADER");
-  EXPECT_EQ(store_->OpenUploads(), 0u);  // the streamed upload was aborted at once
+  // The parts sent so far may have left the staging file: the upload completed at once.
+  EXPECT_EQ(store_->OpenUploads(), 0u);
+  ASSERT_TRUE(store_->Has("hdr.bin"));
+  const uint64_t uploaded = store_->PartBytes();
   Close(ino, fh);
   EXPECT_TRUE(store_->Body("hdr.bin") == expected_);
-  EXPECT_EQ(store_->Calls("PutFile"), 1);
-  EXPECT_EQ(store_->Calls("StartMultipart"), 1);
+  EXPECT_EQ(store_->Calls("PutFile"), 0);
+  EXPECT_EQ(store_->Calls("StartMultipart"), 2);
+  // Rebuilt from the header's 8 MiB cell uploaded and the other 16 MiB copied in S3.
+  EXPECT_EQ(store_->PartBytes() - uploaded, 8 * kMiB);
+  EXPECT_EQ(store_->CopiedBytes(), 16 * kMiB);
+}
+
+TEST_F(FsStreamTest, ReadingBackSentDataCompletesTheUploadAndReadsTheObject) {
+  auto [ino, fh] = CreateAndWrite("rb.bin", 24 * kMiB);
+  std::string out;
+  ASSERT_TRUE(fs_->Read(ino, fh, kMiB, 4096, &out).ok());
+  EXPECT_TRUE(out == expected_.substr(kMiB, 4096));
+  EXPECT_TRUE(store_->Has("rb.bin"));
+  ASSERT_TRUE(fs_->Write(ino, fh, 24 * kMiB, "tail", 4).ok());
+  expected_ += "tail";
+  Close(ino, fh);
+  EXPECT_TRUE(store_->Body("rb.bin") == expected_);
 }
 
 TEST_F(FsStreamTest, AWriteAboveSentDataKeepsStreaming) {
@@ -127,26 +145,71 @@ TEST_F(FsStreamTest, TruncateBelowSentDataFallsBack) {
   EXPECT_TRUE(store_->Body("t.bin") == expected_);
 }
 
-TEST_F(FsStreamTest, AFailedPartFallsBackToAWholeUploadAtClose) {
+TEST_F(FsStreamTest, AFailedPartIsSentAgainFromTheStagingFile) {
   store_->FailNext("UploadPart", s3::ValidationError("InternalError", "injected"));
   auto [ino, fh] = CreateAndWrite("f.bin", 20 * kMiB);
-  EXPECT_EQ(store_->OpenUploads(), 0u);
   Close(ino, fh);
   EXPECT_TRUE(store_->Body("f.bin") == expected_);
-  EXPECT_EQ(store_->Calls("PutFile"), 1);
+  EXPECT_EQ(store_->Calls("PutFile"), 0);
+  EXPECT_EQ(store_->Calls("StartMultipart"), 1);
+  EXPECT_EQ(store_->OpenUploads(), 0u);
 }
 
-TEST_F(FsStreamTest, AFailedCompleteFallsBackAndLeavesNoUpload) {
+TEST_F(FsStreamTest, APartFailingBeforeAnythingIsReleasedFallsBackToAWholeUpload) {
+  // The first part fails on every send: no byte has left the staging file yet.
+  store_->FailNext("UploadPart", s3::ValidationError("InternalError", "injected"), 3);
+  auto [ino, fh] = CreateAndWrite("w.bin", 20 * kMiB);
+  Close(ino, fh);
+  EXPECT_TRUE(store_->Body("w.bin") == expected_);
+  EXPECT_EQ(store_->Calls("PutFile"), 1);
+  EXPECT_EQ(store_->OpenUploads(), 0u);
+}
+
+TEST_F(FsStreamTest, APartLostAfterOthersWereReleasedIsEioNeverAHalfObject) {
+  auto c = fs_->Create(kRootIno, "lost.bin", S_IFREG | 0640, O_WRONLY | O_CREAT, caller_);
+  ASSERT_TRUE(c.ok());
+  const Ino ino = c->first.attr.ino;
+  const uint64_t fh = c->second;
+  std::string chunk(kMiB, 'x');
+  for (uint64_t off = 0; off < 12 * kMiB; off += kMiB) {
+    ASSERT_TRUE(fs_->Write(ino, fh, off, chunk.data(), chunk.size()).ok());
+  }
+  ASSERT_GT(store_->PartBytes(), 0u);  // part 1 is in S3, its staging copy released
+  store_->FailNext("UploadPart", s3::ValidationError("InternalError", "injected"), 3);
+  bool failed = false;
+  for (uint64_t off = 12 * kMiB; off < 24 * kMiB && !failed; off += kMiB) {
+    auto w = fs_->Write(ino, fh, off, chunk.data(), chunk.size());
+    if (!w.ok()) {
+      EXPECT_EQ(w.error(), EIO);
+      failed = true;
+    }
+  }
+  auto flushed = fs_->Flush(ino, fh);
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_EQ(flushed.error(), EIO);
+  EXPECT_FALSE(fs_->Release(ino, fh).ok());
+  EXPECT_FALSE(store_->Has("lost.bin"));
+  EXPECT_EQ(store_->OpenUploads(), 0u);
+}
+
+TEST_F(FsStreamTest, AFailedCompleteIsRetriedAtTheNextFlush) {
   auto [ino, fh] = CreateAndWrite("c.bin", 20 * kMiB);
   store_->FailNext("CompleteMultipart", s3::ValidationError("InternalError", "injected"));
+  auto flushed = fs_->Flush(ino, fh);
+  ASSERT_FALSE(flushed.ok());
+  EXPECT_EQ(flushed.error(), EIO);
+  EXPECT_FALSE(store_->Has("c.bin"));
+  EXPECT_EQ(store_->OpenUploads(), 1u);  // its parts are the only copy of released bytes
+  const uint64_t sent = store_->PartBytes();
   Close(ino, fh);
   EXPECT_TRUE(store_->Body("c.bin") == expected_);
   EXPECT_EQ(store_->OpenUploads(), 0u);
+  EXPECT_EQ(store_->PartBytes(), sent);  // completed, nothing sent again
 }
 
 TEST_F(FsStreamTest, WhenEverythingFailsCloseReportsEioAndTheDataStaysDirty) {
+  store_->FailNext("UploadPart", s3::ValidationError("InternalError", "injected"), 3);
   auto [ino, fh] = CreateAndWrite("e.bin", 20 * kMiB);
-  store_->FailNext("CompleteMultipart", s3::ValidationError("InternalError", "injected"));
   store_->FailNext("PutFile", s3::ValidationError("InternalError", "injected"));
   auto flushed = fs_->Flush(ino, fh);
   ASSERT_FALSE(flushed.ok());

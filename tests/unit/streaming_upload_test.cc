@@ -58,6 +58,14 @@ class ScriptedSession final : public MultipartSession {
     sent.back().done = std::move(done);
     cv.notify_all();
   }
+  void CopyPartAsync(uint32_t number, const std::string&, const std::string&, uint64_t offset,
+                     uint64_t len, PartDone done) override {
+    {
+      std::lock_guard lock(mu);
+      copies.push_back({number, offset, len, nullptr});
+    }
+    done("\"c" + std::to_string(number) + "\"");
+  }
   s3::S3Result<std::string> Complete(const std::vector<s3::CompletedPart>& parts) override {
     std::lock_guard lock(mu);
     completed = parts;
@@ -95,6 +103,7 @@ class ScriptedSession final : public MultipartSession {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<Part> sent;
+  std::vector<Part> copies;
   std::vector<s3::CompletedPart> completed;
   int completes = 0;
   int aborts = 0;

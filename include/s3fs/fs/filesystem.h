@@ -129,8 +129,16 @@ struct Options {
   // Writes that start from an empty file (create, O_TRUNC) stream as a multipart upload while
   // the file is being written: parts of write_part_size (doubling every 900 parts),
   // write_parts_in_flight per file, upload_slots across the mount; close() then waits only for
-  // the tail. Any other write pattern uploads the staged file at close.
+  // the tail. The staging copy of each part is released (a hole punched) once S3 has it, so a
+  // long write needs disk only for the parts in flight. Edits of an existing object (random
+  // writes, appends, truncation) stage only the bytes written; at close the new object is built
+  // from server-side copies of the unchanged ranges (UploadPartCopy) and uploads of the rest.
   bool stream_writes = true;
+  // Written bytes of one file not yet in S3 above which the file is uploaded before close (its
+  // staging copy then released), as s3fs-fuse's max_dirty_data. 0 = no limit.
+  uint64_t max_dirty_data = 5ULL << 30;
+  // Cell size of an edited object's rebuild (parts are this size or whole copied ranges).
+  uint64_t rewrite_part_size = 8ULL << 20;
   uint64_t write_part_size = 16ULL << 20;
   int write_parts_in_flight = 8;
   int upload_slots = 32;

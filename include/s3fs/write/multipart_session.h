@@ -32,16 +32,25 @@ class MultipartSession {
   // before this returns; it must not block.
   virtual void UploadPartAsync(uint32_t number, int fd, uint64_t offset, uint64_t len,
                                PartDone done) = 0;
+  // Part `number` is bytes [offset, offset+len) of object `source_key` in the same bucket,
+  // version `source_etag` (UploadPartCopy with x-amz-copy-source-if-match). Same callback rules
+  // as UploadPartAsync.
+  virtual void CopyPartAsync(uint32_t number, const std::string& source_key,
+                             const std::string& source_etag, uint64_t offset, uint64_t len,
+                             PartDone done) = 0;
   // Completes the upload from `parts` (ascending part numbers); returns the object's ETag.
   virtual s3::S3Result<std::string> Complete(const std::vector<s3::CompletedPart>& parts) = 0;
   // Aborts the upload: its parts are discarded, no object appears.
   virtual s3::S3Status Abort() = 0;
 };
 
+// The SSE-C key that reads object `key` (empty Sse when none), for copy sources.
+using SourceKeyFn = std::function<s3::Sse(const std::string& key)>;
+
 // Starts a multipart upload (CreateMultipartUpload) with `req`'s key, attributes and SSE.
-// `client` must outlive the session.
+// `client` must outlive the session. `source_key` (may be empty) gives copy sources' SSE-C keys.
 s3::S3Result<std::unique_ptr<MultipartSession>> StartS3Multipart(
-    s3::Client* client, const s3::CreateMultipartUploadRequest& req);
+    s3::Client* client, const s3::CreateMultipartUploadRequest& req, SourceKeyFn source_key = {});
 
 }  // namespace s3fs::write
 
