@@ -27,6 +27,7 @@
 #include "s3fs/write/stale_uploads.h"
 #include "s3fs_options.h"
 #include "s3fs_version.h"
+#include "upload_recovery.h"
 
 namespace s3fs::cli {
 namespace {
@@ -264,7 +265,30 @@ int Main(int argc, char** argv) {
     daemon.ReportFailure(bundle.error().message);
     return 1;
   }
-  if (c.stale_upload_grace && !c.fs.read_only) {  // a read-only mount changes nothing
+  std::shared_ptr<meta::UploadJournal> journal;
+  if (!c.fs.read_only) {  // a read-only mount changes nothing
+    const std::string dir =
+        MetaCacheDir(
+            c.conn,
+            MetaCacheBase(c.meta_cache_dir, c.use_cache_given ? c.fs.staging_dir : std::string()),
+            c.bucket, c.prefix) +
+        "/uploads";
+    std::string error;
+    journal = meta::OpenLmdbUploadJournal(dir, &error);
+    if (!journal) {
+      S3FS_LOG_WARN(
+          "no upload journal ({}): uploads a crash interrupts are cleaned up only by "
+          "the stale-upload sweep",
+          error);
+    } else {
+      auto rec = AbortOrphanedUploads(bundle->client.get(), c.bucket, *journal);
+      if (rec.orphans > 0) {
+        S3FS_LOG_WARN("upload journal: {} uploads left by a mount that stopped; {} aborted",
+                      rec.orphans, rec.aborted);
+      }
+    }
+  }
+  if (c.stale_upload_grace && !c.fs.read_only) {
     auto stale = write::AbortStaleUploads(bundle->client.get(), c.bucket, c.prefix,
                                           *c.stale_upload_grace, RealClock::Instance()->Now());
     if (!stale.ok()) {
@@ -284,6 +308,7 @@ int Main(int argc, char** argv) {
   so.head_concurrency = c.head_concurrency;
   if (sse->kind == s3::Sse::Kind::kCustomer) so.read_sse = *sse;
   so.older_read_keys = std::move(older_keys);
+  so.journal = journal;
   c.fs.write_defaults.sse = *sse;
   auto store = fs::MakeS3ObjectStore(bundle->client.get(), so);
   std::shared_ptr<meta::MetadataStore> meta_cache;

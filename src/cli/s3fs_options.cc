@@ -103,6 +103,7 @@ Common options (-o):
   max_cache_size=MB         data cache cap (default 10240; 0 = ensure_diskfree only)
   ensure_diskfree=MB        free space the data cache leaves on its disk (default 1024)
   del_cache                 empty the data cache at mount and unmount
+  tmpdir=DIR                where written data is staged without use_cache (default /tmp)
   stat_cache_expire=SEC     attribute cache lifetime (default 60)
   enable_noobj_cache        cache "does not exist" answers (default on)
   noobj_cache_expire=SEC    lifetime of "does not exist" answers (default 10)
@@ -242,6 +243,9 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
         c.fs.staging_dir = value;
         c.use_cache_given = true;
       }
+    } else if (name == "tmpdir") {
+      if (!need_value()) return fail("tmpdir= needs a directory");
+      c.tmpdir = value;
     } else if (name == "meta_cache") {
       if (!need_value()) return fail("meta_cache= needs a directory or off");
       if (value == "off" || value == "0") {
@@ -431,6 +435,7 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     if (!p.empty()) c.prefix = p + "/";
   }
   if (c.bucket.empty()) return fail("empty bucket name");
+  if (!c.tmpdir.empty() && !c.use_cache_given) c.fs.staging_dir = c.tmpdir;
   c.fs.prefix = c.prefix;
   c.conn.bucket = c.bucket;
   bool has_fsname = false;

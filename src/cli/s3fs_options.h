@@ -32,6 +32,7 @@ struct MountConfig {
   int parallel_count = 8;
   int head_concurrency = 64;
   // Multipart uploads under the prefix older than this are aborted at mount (unset: never).
+  std::string tmpdir;  // staging without use_cache (s3fs-fuse's tmpdir)
   std::optional<std::chrono::seconds> stale_upload_grace = std::chrono::hours(24);
   std::string sse_spec;  // use_sse value, resolved by the caller (key files)
   // Metadata cache: on unless meta_cache=off; its directory is meta_cache_dir, else under

@@ -42,6 +42,40 @@ ObjectMeta FromInfo(const std::string& key, const s3::ObjectInfo& info) {
   return m;
 }
 
+// A multipart session whose life is recorded in the upload journal.
+class JournaledSession final : public write::MultipartSession {
+ public:
+  JournaledSession(std::unique_ptr<write::MultipartSession> inner,
+                   std::shared_ptr<meta::UploadJournal> journal)
+      : inner_(std::move(inner)), journal_(std::move(journal)) {
+    journal_->Begin(inner_->upload_id(), inner_->key());
+  }
+  const std::string& key() const override { return inner_->key(); }
+  const std::string& upload_id() const override { return inner_->upload_id(); }
+  void UploadPartAsync(uint32_t number, int fd, uint64_t offset, uint64_t len,
+                       write::PartDone done) override {
+    inner_->UploadPartAsync(number, fd, offset, len, std::move(done));
+  }
+  void CopyPartAsync(uint32_t number, const std::string& source_key, const std::string& source_etag,
+                     uint64_t offset, uint64_t len, write::PartDone done) override {
+    inner_->CopyPartAsync(number, source_key, source_etag, offset, len, std::move(done));
+  }
+  S3Result<std::string> Complete(const std::vector<s3::CompletedPart>& parts) override {
+    auto r = inner_->Complete(parts);
+    if (r.ok()) journal_->End(upload_id());
+    return r;
+  }
+  S3Status Abort() override {
+    auto r = inner_->Abort();
+    if (r.ok() || r.error().kind == "NoSuchUpload") journal_->End(upload_id());
+    return r;
+  }
+
+ private:
+  std::unique_ptr<write::MultipartSession> inner_;
+  std::shared_ptr<meta::UploadJournal> journal_;
+};
+
 class S3ObjectStore final : public ObjectStore {
  public:
   S3ObjectStore(s3::Client* client, S3ObjectStoreOptions options)
@@ -181,6 +215,10 @@ class S3ObjectStore final : public ObjectStore {
     t.multipart_threshold = o_.multipart_threshold;
     t.part_size = o_.part_size;
     t.concurrency = o_.parallel;
+    if (o_.journal) {
+      t.multipart_started = [this, &key](const std::string& id) { o_.journal->Begin(id, key); };
+      t.multipart_ended = [this](const std::string& id) { o_.journal->End(id); };
+    }
     S3FS_ASSIGN_OR_RETURN(auto out, s3::Upload(*client_, MakePut(key, attrs), src, t));
     return out.etag;
   }
@@ -194,8 +232,14 @@ class S3ObjectStore final : public ObjectStore {
     create.attrs = put.attrs;
     create.sse = put.sse;
     // The store outlives every session (the filesystem owns both; sessions end first).
-    return write::StartS3Multipart(client_, create,
-                                   [this](const std::string& from) { return ReadSseFor(from); });
+    S3FS_ASSIGN_OR_RETURN(auto session,
+                          write::StartS3Multipart(client_, create, [this](const std::string& from) {
+                            return ReadSseFor(from);
+                          }));
+    if (o_.journal) {
+      session = std::make_unique<JournaledSession>(std::move(session), o_.journal);
+    }
+    return session;
   }
 
   S3Result<uint64_t> GetToFile(const std::string& key, int fd, const std::string& etag) override {
@@ -353,6 +397,11 @@ class S3ObjectStore final : public ObjectStore {
       create.attrs.storage_class = src.storage_class;
     }
     S3FS_ASSIGN_OR_RETURN(auto up, client_->CreateMultipartUpload(create));
+    if (o_.journal) o_.journal->Begin(up.upload_id, to);
+    // Ends the journal entry when the upload is gone (completed or aborted).
+    auto ended = [&] {
+      if (o_.journal) o_.journal->End(up.upload_id);
+    };
     const uint64_t part = s3::ChoosePartSize(size, 512ULL << 20);
     std::vector<s3::CompletedPart> parts;
     for (uint64_t off = 0, n = 1; off < size; off += part, ++n) {
@@ -368,16 +417,17 @@ class S3ObjectStore final : public ObjectStore {
       pc.part_number = static_cast<uint32_t>(n);
       auto r = client_->UploadPartCopy(pc);
       if (!r.ok()) {
-        (void)client_->AbortMultipartUpload({o_.bucket, to, up.upload_id});
+        if (client_->AbortMultipartUpload({o_.bucket, to, up.upload_id}).ok()) ended();
         return Fail(std::move(r).error());
       }
       parts.push_back({static_cast<uint32_t>(n), r->etag, ""});
     }
     auto done = client_->CompleteMultipartUpload({o_.bucket, to, up.upload_id, parts, {}, {}});
     if (!done.ok()) {
-      (void)client_->AbortMultipartUpload({o_.bucket, to, up.upload_id});
+      if (client_->AbortMultipartUpload({o_.bucket, to, up.upload_id}).ok()) ended();
       return Fail(std::move(done).error());
     }
+    ended();
     return {};
   }
 

@@ -104,6 +104,7 @@ S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
   create.checksum = options.checksum;
   S3FS_ASSIGN_OR_RETURN(auto created, client.CreateMultipartUpload(create));
   const std::string upload_id = created.upload_id;
+  if (options.multipart_started) options.multipart_started(upload_id);
   S3FS_LOG_INFO("multipart upload {}/{} id={} parts={} part_size={}", req.bucket, req.key,
                 upload_id, parts, part_size);
 
@@ -150,6 +151,8 @@ S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
     if (!aborted.ok()) {
       S3FS_LOG_WARN("abort of multipart upload {} failed: {}", upload_id,
                     aborted.error().ToString());
+    } else if (options.multipart_ended) {
+      options.multipart_ended(upload_id);
     }
     return s3fs::Fail(std::move(*error));
   }
@@ -164,9 +167,10 @@ S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
   auto done = client.CompleteMultipartUpload(std::move(complete));
   if (!done.ok()) {
     auto aborted = client.AbortMultipartUpload({req.bucket, req.key, upload_id});
-    (void)aborted;
+    if (aborted.ok() && options.multipart_ended) options.multipart_ended(upload_id);
     return s3fs::Fail(std::move(done).error());
   }
+  if (options.multipart_ended) options.multipart_ended(upload_id);
   return UploadOutput{done->etag, done->version_id, parts};
 }
 

@@ -60,6 +60,18 @@ TEST(MountArgs, XattrAndDirtyDataOptions) {
   EXPECT_FALSE(Parse({"b", "/m", "-o", "presign_expires=0"}).ok());
   EXPECT_FALSE(Parse({"b", "/m", "-o", "presign_expires=604801"}).ok());
   EXPECT_FALSE(Parse({"b", "/m", "-o", "max_dirty_data=lots"}).ok());
+  EXPECT_EQ(c->fs.max_dirty_data, 0u);  // -1: no limit
+  auto d = Parse({"b", "/m", "-o", "max_dirty_data=100"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->fs.max_dirty_data, 100ULL << 20);
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "max_dirty_data=10"}).ok());  // s3fs-fuse's floor is 50
+  EXPECT_EQ(Parse({"b", "/m"})->fs.max_dirty_data, 5120ULL << 20);
+}
+
+TEST(MountArgs, TmpdirStagesWrittenDataUnlessUseCacheIsGiven) {
+  EXPECT_EQ(Parse({"b", "/m", "-o", "tmpdir=/var/tmp"})->fs.staging_dir, "/var/tmp");
+  EXPECT_EQ(Parse({"b", "/m", "-o", "tmpdir=/var/tmp,use_cache=/srv/c"})->fs.staging_dir, "/srv/c");
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "tmpdir"}).ok());
 }
 
 TEST(MountArgs, NoCheckCertificateTurnsVerificationOff) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "s3fs/meta/upload_journal.h"
 #include "s3fs/s3/client.h"
 #include "s3fs/s3/error.h"
 #include "s3fs/s3/transfer.h"
@@ -120,6 +121,9 @@ struct S3ObjectStoreOptions {
   // Older SSE-C keys (s3fs-fuse key files list several): objects the first key cannot open
   // are tried with these, then without a key; the key that worked is remembered per object.
   std::vector<s3::Sse> older_read_keys;
+  // Multipart uploads in flight are recorded here (may be null): the next mount aborts those a
+  // crash left behind.
+  std::shared_ptr<meta::UploadJournal> journal;
 };
 
 std::shared_ptr<ObjectStore> MakeS3ObjectStore(s3::Client* client, S3ObjectStoreOptions options);

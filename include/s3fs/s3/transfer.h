@@ -61,6 +61,10 @@ struct TransferOptions {
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;
   // Called from the calling thread with bytes done so far and the total.
   std::function<void(uint64_t, uint64_t)> progress;
+  // Called with the upload id once a multipart upload exists, and again once it no longer does
+  // (completed, or aborted): lets a caller journal in-flight uploads.
+  std::function<void(const std::string&)> multipart_started;
+  std::function<void(const std::string&)> multipart_ended;
 };
 
 struct UploadOutput {
