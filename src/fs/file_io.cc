@@ -143,12 +143,14 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
   if (!state) return {};
   std::lock_guard io(state->mu);
   if (!state->dirty) return {};
+  metrics::GaugeGuard uploading(m_.uploads_in_flight);
   WriteAttrs w;
   std::string key;
   {
     std::lock_guard lock(mu_);
     if (node->unlinked) {
       state->dirty = false;  // deleted before it was ever uploaded: nothing to keep
+      NoteDirty(*state);
       if (state->stream) {
         state->stream->Abort();
         state->stream.reset();
@@ -184,6 +186,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
         if (head.ok()) streamed = head->etag;
       }
       state->dirty = false;
+      NoteDirty(*state);
       RecordUpload(node, key, *streamed, state->size, used);
       return {};
     }
@@ -207,6 +210,7 @@ FsStatus FilesystemImpl::UploadIfDirty(const std::shared_ptr<Node>& node) {
     return Fail(ToErrno(etag.error()) == ENOENT ? EIO : ToErrno(etag.error()));
   }
   state->dirty = false;
+  NoteDirty(*state);
   RecordUpload(node, key, *etag, state->size, w);
   return {};
 }
@@ -271,6 +275,7 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
     }
     state->size = 0;
     state->dirty = true;  // the truncation itself must reach S3 at close
+    NoteDirty(*state);
     state->stream_eligible = o_.stream_writes;
   }
   std::lock_guard lock(mu_);
@@ -391,6 +396,7 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     ro.policy.window_max =
         o_.read_part_size * static_cast<uint64_t>(std::max(o_.read_parts_ahead, 1));
     if (o_.disk_cache) ro.policy.align = o_.disk_cache->block_size();
+    ro.metrics = read_metrics_;
     std::shared_ptr<read::RangeSource> source =
         std::make_shared<StoreRangeSource>(store_, key, h->etag);
     if (o_.disk_cache && !h->etag.empty()) {
@@ -469,6 +475,7 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   if (!PwriteFull(state->fd, data, size, offset)) return Fail(errno == ENOSPC ? ENOSPC : EIO);
   state->size = std::max<uint64_t>(state->size, offset + size);
   state->dirty = true;
+  NoteDirty(*state);
   StreamAfterWrite(h->node, *state);
   h->wrote = true;
   {
