@@ -73,6 +73,22 @@ TEST_F(ClientMetricsTest, SuccessCountsRequestBytesAndDuration) {
   EXPECT_EQ(registry_.Render().find("s3_errors_total{"), std::string::npos);
 }
 
+TEST_F(ClientMetricsTest, DurationIsMeasuredOnTheInjectedClock) {
+  transport_->SetHandler([clock = clock_](const testing::RecordedRequest&) {
+    clock->Advance(30ms);  // the server takes 30 ms
+    http::Response r;
+    r.status = 200;
+    return FakeTransport::Answer(std::move(r));
+  });
+  ASSERT_TRUE(client_->HeadObject({"bkt", "k", {}, "", {}, {}}).ok());
+  const std::string s = "s3_request_duration_seconds";
+  const std::string labels = "operation=\"HeadObject\",bucket=\"bkt\"";
+  EXPECT_EQ(Get(s + "_bucket{" + labels + ",le=\"0.025\"}"), 0);
+  EXPECT_EQ(Get(s + "_bucket{" + labels + ",le=\"0.05\"}"), 1);
+  EXPECT_EQ(Get(s + "_bucket{" + labels + ",le=\"+Inf\"}"), 1);
+  EXPECT_NEAR(Get(s + "_sum{" + labels + "}"), 0.03, 1e-9);
+}
+
 TEST_F(ClientMetricsTest, RetriesCountedByAttemptAndFinalOutcomeOnce) {
   transport_->Push(503, "<Error><Code>SlowDown</Code></Error>");
   transport_->Push(500, "<Error><Code>InternalError</Code></Error>");
