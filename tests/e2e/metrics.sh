@@ -46,6 +46,11 @@ check "Content-Type is the Prometheus text format" \
 check "other paths are 404" "[ \$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/) = 404 ]"
 check "the port is bound to 127.0.0.1 only" \
   "[ \"\$(ss -ltnH 'sport = :$PORT' | awk '{print \$4}')\" = 127.0.0.1:$PORT ]"
+M2=$E2E_TMP/m2
+mkdir -p "$M2"
+MOUNTS+=("$M2")
+check "a second mount on the same port fails, naming the option" \
+  "! timeout 60 $S3FS_BIN $B $M2 -o url=$S3FS_TEST_ENDPOINT,use_path_request_style,passwd_file=$PASSWD,metrics_port=$PORT 2>$E2E_TMP/err; cat $E2E_TMP/err; grep -q 'metrics_port=$PORT: cannot listen on 127.0.0.1:$PORT' $E2E_TMP/err && ! mountpoint -q $M2"
 check "the breaker is closed" "[ \$(v $E2E_TMP/s0 s3_circuit_breaker_state state=closed) = 1 ]"
 
 check "ls and cat of objects written before the mount" \
