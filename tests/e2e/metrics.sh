@@ -9,7 +9,6 @@ PROM="python3 $(cd "$(dirname "$0")" && pwd)/prom.py"
 export PROM
 
 B=$(make_bucket metrics)
-BUCKETS+=("$B")  # make_bucket ran in a subshell: register the bucket for the EXIT trap here
 M=$E2E_TMP/m
 L=$E2E_TMP/local
 mkdir -p "$L"
