@@ -278,6 +278,12 @@ void CallbackFamily::Add(std::initializer_list<std::string_view> values, Fn fn) 
   std::vector<std::string> v(values.begin(), values.end());
   v.resize(label_names().size());
   std::lock_guard lock(mu_);
+  for (auto& [existing, old] : series_) {
+    if (existing == v) {
+      old = std::move(fn);  // the newer source replaces the older one: no duplicate series
+      return;
+    }
+  }
   series_.emplace_back(std::move(v), std::move(fn));
 }
 

@@ -129,6 +129,11 @@ TEST(MetricsTest, CallbackFamilySkipsGoneSources) {
   EXPECT_EQ(r.Render(),
             "# HELP cache_lookups_total Lookups.\n# TYPE cache_lookups_total counter\n"
             "cache_lookups_total{result=\"miss\"} 0.25\n");
+  // A new source for the same series replaces the old one (never two samples of one series).
+  f.Add({"miss"}, [] { return std::optional<double>(3); });
+  EXPECT_EQ(r.Render(),
+            "# HELP cache_lookups_total Lookups.\n# TYPE cache_lookups_total counter\n"
+            "cache_lookups_total{result=\"miss\"} 3\n");
 }
 
 TEST(MetricsTest, CardinalityIsBounded) {

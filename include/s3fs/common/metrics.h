@@ -156,8 +156,8 @@ class CallbackFamily final : public FamilyBase {
  public:
   using Fn = std::function<std::optional<double>()>;
   CallbackFamily(std::string name, std::string help, Type type, std::vector<std::string> labels);
-  // Adds a series; `fn` runs on the rendering thread, must be cheap and must not call back
-  // into the registry.
+  // Adds a series (or replaces the callback of the series with these values); `fn` runs on
+  // the rendering thread, must be cheap and must not call back into the registry.
   void Add(std::initializer_list<std::string_view> values, Fn fn);
 
  private:
