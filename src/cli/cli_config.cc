@@ -86,7 +86,8 @@ http::CurlOptions CurlOptionsFor(const ConnectionSettings& s) {
   return copt;
 }
 
-s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s) {
+s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s,
+                                      std::shared_ptr<s3::ClientObserver> observer) {
   ConnectionSettings settings = s;
   ApplyEnvironmentDefaults(&settings);
   auto transport = http::MakeCurlTransport(CurlOptionsFor(settings));
@@ -99,6 +100,7 @@ s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s) {
                                           : s3::ClientConfig::Addressing::kAuto;
   config.requester_pays = settings.requester_pays;
   if (settings.retries >= 0) config.retry.SetRetries(settings.retries);
+  config.observer = std::move(observer);
   ClientBundle bundle;
   bundle.transport = transport.value();
   S3FS_ASSIGN_OR_RETURN(

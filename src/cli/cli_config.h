@@ -75,8 +75,9 @@ struct ClientBundle {
 // The libcurl options the settings ask for (timeouts, TLS, debug output).
 http::CurlOptions CurlOptionsFor(const ConnectionSettings& s);
 
-// Builds transport + client from the settings.
-s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s);
+// Builds transport + client from the settings; `observer` (metrics) sees its requests.
+s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s,
+                                      std::shared_ptr<s3::ClientObserver> observer = nullptr);
 
 // Where metadata caches live: `explicit_dir` if given; else `use_cache_dir`/.s3fs-meta when
 // use_cache=DIR was given; else $XDG_CACHE_HOME/s3fs, ~/.cache/s3fs, or /var/cache/s3fs.

@@ -21,6 +21,7 @@
 #include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
 #include "s3fs/meta/metadata_store.h"
+#include "s3fs/s3/client_metrics.h"
 #include "s3fs/s3/transfer.h"
 #include "s3fs/s3/validate.h"
 #include "s3fs/s3/xml.h"
@@ -70,6 +71,8 @@ Options (before the command):
   --multipart-threshold SIZE   (default 16M)
   --concurrency N       parts in flight (default 8)
   --retries N           retries per request
+  --metrics FILE|-      after the command, write its S3 request metrics (Prometheus text,
+                        docs/metrics.md) to FILE, or '-' for stderr
   -v, --verbose         debug log to stderr (secrets are never logged)
   --version, --help
 )";
@@ -82,6 +85,7 @@ struct Options {
   std::map<std::string, std::string> metadata;
   s3::TransferOptions transfer;
   bool verbose = false;
+  std::string metrics_out;  // --metrics: where the request metrics go ("-" = stderr)
 };
 
 struct S3Path {
@@ -562,6 +566,10 @@ int ParseSse(const std::string& v, Options* o) {
   return kExitOk;
 }
 
+// Runs one command (other than `cache`) on the client.
+int RunCommand(s3::Client& c, const Options& o, const std::string& cmd,
+               const std::vector<std::string>& rest);
+
 int Main(int argc, char** argv) {
   Options o;
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -596,7 +604,8 @@ int Main(int argc, char** argv) {
       o.conn.anonymous = true;
     } else if (a == "--endpoint" || a == "--region" || a == "--passwd-file" || a == "--profile" ||
                a == "--ca-file" || a == "--sse" || a == "--storage-class" ||
-               a == "--content-type" || a == "--meta" || a == "--concurrency" || a == "--retries") {
+               a == "--content-type" || a == "--meta" || a == "--concurrency" || a == "--retries" ||
+               a == "--metrics") {
       v = need(a);
       if (!v) return Usage(a + " needs a value");
       if (a == "--endpoint") o.conn.endpoint = *v;
@@ -606,6 +615,7 @@ int Main(int argc, char** argv) {
       if (a == "--ca-file") o.conn.ca_file = *v;
       if (a == "--storage-class") o.storage_class = *v;
       if (a == "--content-type") o.content_type = *v;
+      if (a == "--metrics") o.metrics_out = *v;
       if (a == "--sse") {
         if (int rc = ParseSse(*v, &o); rc != kExitOk) return rc;
       }
@@ -650,10 +660,31 @@ int Main(int argc, char** argv) {
       break;
     }
   }
-  auto bundle = MakeClient(o.conn);
+  std::shared_ptr<metrics::Registry> registry;
+  std::shared_ptr<s3::ClientMetrics> observer;
+  if (!o.metrics_out.empty()) {
+    registry = std::make_shared<metrics::Registry>();
+    observer = std::make_shared<s3::ClientMetrics>(*registry);
+  }
+  auto bundle = MakeClient(o.conn, observer);
   if (!bundle.ok()) return S3Fail(bundle.error());
-  s3::Client& c = *bundle->client;
+  const int rc = RunCommand(*bundle->client, o, cmd, rest);
+  if (registry) {
+    const std::string text = registry->Render();
+    if (o.metrics_out == "-") {
+      std::fputs(text.c_str(), stderr);
+    } else if (FILE* f = std::fopen(o.metrics_out.c_str(), "w")) {
+      const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+      if (std::fclose(f) != 0 || !ok) return LocalFail("cannot write " + o.metrics_out);
+    } else {
+      return LocalFail("cannot write " + o.metrics_out + ": " + std::strerror(errno));
+    }
+  }
+  return rc;
+}
 
+int RunCommand(s3::Client& c, const Options& o, const std::string& cmd,
+               const std::vector<std::string>& rest) {
   if (cmd == "ls") return CmdLs(c, rest);
   if (cmd == "mb" || cmd == "rb") {
     S3Path p;

@@ -19,10 +19,12 @@
 
 #include "cli_config.h"
 #include "daemon.h"
+#include "metrics_exporter.h"
 #include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fuse/fuse_adapter.h"
+#include "s3fs/s3/client_metrics.h"
 #include "s3fs/s3/crypto.h"
 #include "s3fs/write/stale_uploads.h"
 #include "s3fs_options.h"
@@ -260,7 +262,14 @@ int Main(int argc, char** argv) {
       return 1;
     }
   }
-  auto bundle = MakeClient(c.conn);
+  // Metrics are collected only when exported (metrics_port=, metrics_file=).
+  std::shared_ptr<metrics::Registry> registry;
+  std::shared_ptr<s3::ClientMetrics> client_metrics;
+  if (c.metrics_port > 0 || !c.metrics_file.empty()) {
+    registry = std::make_shared<metrics::Registry>();
+    client_metrics = std::make_shared<s3::ClientMetrics>(*registry);
+  }
+  auto bundle = MakeClient(c.conn, client_metrics);
   if (!bundle.ok()) {
     daemon.ReportFailure(bundle.error().message);
     return 1;
@@ -339,6 +348,7 @@ int Main(int argc, char** argv) {
       S3FS_LOG_WARN("data cache disabled: {}", dc.error());
     }
   }
+  c.fs.metrics = registry;
   auto filesystem = fs::Filesystem::Create(c.fs, store, RealClock::Instance());
   if (!filesystem.ok()) {
     daemon.ReportFailure("cannot start the filesystem: " +
@@ -350,6 +360,21 @@ int Main(int argc, char** argv) {
   mo.options = c.fuse_options;
   mo.debug = c.fuse_debug;
   mo.single_thread = c.single_thread;
+  mo.metrics = registry;
+  mo.clock = RealClock::Instance();
+  std::unique_ptr<MetricsExporter> exporter;
+  if (registry) {
+    MetricsExporterOptions eo;
+    eo.port = c.metrics_port > 0 ? c.metrics_port : -1;
+    eo.file = c.metrics_file;
+    eo.interval = c.metrics_interval;
+    auto started = MetricsExporter::Start(eo, registry, RealClock::Instance());
+    if (!started.ok()) {
+      daemon.ReportFailure(started.error());
+      return 1;
+    }
+    exporter = std::move(started).value();
+  }
   auto mount = fuse::FuseMount::Create(filesystem->get(), mo);
   if (!mount.ok()) {
     daemon.ReportFailure(mount.error());
@@ -368,6 +393,7 @@ int Main(int argc, char** argv) {
   mount->reset();
   g_mount = nullptr;
   if (meta_cache) meta_cache->Flush();
+  exporter.reset();  // the metrics file's last write, after the final uploads
   if (!run.ok()) {
     S3FS_LOG_ERROR("{}", run.error());
     return 1;

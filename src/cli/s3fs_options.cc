@@ -104,6 +104,8 @@ Common options (-o):
   ensure_diskfree=MB        free space the data cache leaves on its disk (default 1024)
   del_cache                 empty the data cache at mount and unmount
   tmpdir=DIR                where written data is staged without use_cache (default /tmp)
+  max_dirty_data=MB|-1      upload a file before close once this much is written to it
+                            (default 5120)
   stat_cache_expire=SEC     attribute cache lifetime (default 60)
   enable_noobj_cache        cache "does not exist" answers (default on)
   noobj_cache_expire=SEC    lifetime of "does not exist" answers (default 10)
@@ -135,6 +137,9 @@ Common options (-o):
   list_s3_xattrs            listxattr also names the user.s3.* attributes (docs/xattrs.md)
   presign_expires=SEC       lifetime of user.s3.presigned_url (default 3600, max 604800)
   head_concurrency=N        HEADs in flight when listing (default 64)
+  metrics_port=PORT         serve Prometheus metrics at http://127.0.0.1:PORT/metrics
+  metrics_file=PATH         write Prometheus metrics to PATH (absolute) every
+                            metrics_interval=SEC (default 10) and at unmount
 
   -f  stay in the foreground     -d  debug log to stderr (-d -d: FUSE tracing)
   -s  single-threaded            -h, --help      --version
@@ -405,6 +410,19 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "head_concurrency") {
       if (!ParseUint(value, &n) || n < 1 || n > 1024) return fail("head_concurrency= is 1 to 1024");
       c.head_concurrency = static_cast<int>(n);
+    } else if (name == "metrics_port") {
+      if (!ParseUint(value, &n) || n < 1 || n > 65535) return fail("metrics_port= is 1 to 65535");
+      c.metrics_port = static_cast<int>(n);
+    } else if (name == "metrics_file") {
+      if (value.empty() || value.front() != '/') {
+        return fail("metrics_file= needs an absolute path");
+      }
+      c.metrics_file = value;
+    } else if (name == "metrics_interval") {
+      if (!ParseUint(value, &n) || n < 1 || n > 86400) {
+        return fail("metrics_interval= is seconds, 1 to 86400");
+      }
+      c.metrics_interval = std::chrono::seconds(n);
     } else if (name == "fsname" || name == "subtype" || name == "max_read" || name == "blkdev" ||
                name == "blksize") {
       c.fuse_options.push_back(raw);

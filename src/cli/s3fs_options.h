@@ -47,6 +47,11 @@ struct MountConfig {
   uint64_t data_cache_bytes = 10ULL << 30;
   uint64_t ensure_diskfree = 1ULL << 30;
   bool del_cache = false;
+  // Metrics (docs/metrics.md): HTTP on 127.0.0.1:metrics_port (0 = off) and/or a file
+  // rewritten every metrics_interval and at unmount.
+  int metrics_port = 0;
+  std::string metrics_file;
+  std::chrono::seconds metrics_interval{10};
   bool help = false;
   bool version = false;
   std::vector<std::string> warnings;  // deprecated/ignored options, printed by the caller

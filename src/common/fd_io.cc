@@ -28,4 +28,9 @@ bool PwriteFull(int fd, const char* buf, size_t n, uint64_t offset) {
   return true;
 }
 
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
 }  // namespace s3fs

@@ -273,12 +273,14 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
   FileState* state = &fs;
   if (state->failed != 0) return Fail(state->failed);
   if (!state->dirty) return {};
+  metrics::GaugeGuard uploading(m_.uploads_in_flight);
   WriteAttrs w;
   std::string key;
   {
     std::lock_guard lock(mu_);
     if (node->unlinked) {
       state->dirty = false;  // deleted before it was ever uploaded: nothing to keep
+      NoteDirty(*state);
       if (state->stream) {
         state->stream->Abort();
         state->stream.reset();
@@ -345,6 +347,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
         state->base_etag = *streamed;
       }
       state->dirty = false;
+      NoteDirty(*state);
       RecordUpload(node, key, *streamed, state->size, used);
       return {};
     }
@@ -378,6 +381,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
   }
   state->dirty = false;
   RebaseLocked(*state, *etag);
+  NoteDirty(*state);
   RecordUpload(node, key, *etag, state->size, w);
   return {};
 }
@@ -458,6 +462,7 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
     }
     state->size = 0;
     state->dirty = true;  // the truncation itself must reach S3 at close
+    NoteDirty(*state);
     state->stream_eligible = o_.stream_writes;
   }
   std::lock_guard lock(mu_);
@@ -587,6 +592,7 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     ro.policy.window_max =
         o_.read_part_size * static_cast<uint64_t>(std::max(o_.read_parts_ahead, 1));
     if (o_.disk_cache) ro.policy.align = o_.disk_cache->block_size();
+    ro.metrics = read_metrics_;
     std::shared_ptr<read::RangeSource> source =
         std::make_shared<StoreRangeSource>(store_, key, h->etag);
     if (o_.disk_cache && !h->etag.empty()) {
@@ -670,6 +676,7 @@ FsResult<size_t> FilesystemImpl::Write(Ino, uint64_t fh, uint64_t offset, const 
   state->written.Add(offset, offset + size);
   state->size = std::max<uint64_t>(state->size, offset + size);
   state->dirty = true;
+  NoteDirty(*state);
   StreamAfterWrite(h->node, *state);
   if (!state->stream && o_.max_dirty_data > 0 && state->written.Total() >= o_.max_dirty_data) {
     // Too much written data waits for close: it goes up now (as s3fs-fuse does) and its

@@ -50,11 +50,23 @@ FsResult<std::unique_ptr<Filesystem>> Filesystem::Create(Options options,
 FileState::~FileState() {
   stream.reset();  // waits for parts in flight, which read from fd
   if (fd >= 0) ::close(fd);
+  if (dirty_gauge != nullptr) dirty_gauge->Sub(dirty_counted);
+}
+
+void FilesystemImpl::NoteDirty(FileState& fs) {
+  const int64_t now = fs.dirty ? static_cast<int64_t>(fs.written.Total()) : 0;
+  if (now == fs.dirty_counted) return;
+  m_.dirty_bytes.Add(now - fs.dirty_counted);
+  fs.dirty_counted = now;
+  fs.dirty_gauge = &m_.dirty_bytes;
 }
 
 FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> store,
                                std::shared_ptr<Clock> clock)
     : o_(std::move(options)),
+      metrics_(o_.metrics ? o_.metrics : std::make_shared<metrics::Registry>()),
+      m_(*metrics_),
+      read_metrics_(std::make_shared<read::ReadMetrics>(*metrics_)),
       store_(std::move(store)),
       clock_(std::move(clock)),
       upload_slots_(std::make_shared<write::UploadSlots>(o_.upload_slots)),
@@ -71,6 +83,10 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
   if (!o_.umask && o_.mp_umask == 0) root->attr.mode = S_IFDIR | kDefaultDirPerm;
   nodes_[kRootIno] = root;
   by_path_[""] = kRootIno;
+  read::RegisterReadBudgetMetrics(*metrics_, read_budget_);
+  RegisterUploadSlotMetrics(*metrics_, upload_slots_, o_.upload_slots);
+  if (o_.disk_cache) read::RegisterDiskCacheMetrics(*metrics_, o_.disk_cache);
+  if (o_.meta_cache) RegisterMetadataCacheMetrics(*metrics_, o_.meta_cache);
 }
 
 FilesystemImpl::~FilesystemImpl() {
@@ -281,12 +297,17 @@ FsResult<Entry> FilesystemImpl::Lookup(Ino parent_ino, std::string_view name) {
       bool fresh = clock_->Monotonic() < n->attr_expires || (n->file && n->file->dirty) ||
                    n->open_handles > 0;
       if (fresh) {
+        m_.stat_hit.Inc();
         n->nlookup++;
         return MakeEntry(*n);
       }
     }
-    if (NegativeHitLocked(path) || ParentListingSaysAbsentLocked(path)) return Fail(ENOENT);
+    if (NegativeHitLocked(path) || ParentListingSaysAbsentLocked(path)) {
+      m_.stat_negative_hit.Inc();
+      return Fail(ENOENT);
+    }
   }
+  m_.stat_miss.Inc();
   std::optional<ChildInfo> listed = ListedChild(parent, path);
   if (!listed && PrefetchListing(parent)) {
     std::lock_guard lock(mu_);
@@ -413,10 +434,12 @@ FsResult<Attr> FilesystemImpl::GetAttr(Ino ino) {
                  (n->file && (n->file->dirty || n->file->loaded)) || n->open_handles > 0 ||
                  n->unlinked;
     if (fresh) {
+      m_.stat_hit.Inc();
       FillAttrLocked(*n);
       return n->attr;
     }
   }
+  m_.stat_miss.Inc();
   auto r = Resolve(n->path);
   if (!r.ok()) return Fail(r.error());
   std::lock_guard lock(mu_);
@@ -951,6 +974,7 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
     }
     state->size = *req.size;
     state->dirty = true;
+    NoteDirty(*state);
     std::lock_guard lock(mu_);
     n->stored.mtime = n->stored.ctime = Now();
     FillAttrLocked(*n);

@@ -15,6 +15,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "fs_metrics.h"
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fs/layout.h"
 #include "s3fs/read/object_reader.h"
@@ -51,6 +52,9 @@ struct FileState {
   // Attributes set (chmod, utimens, xattrs) while data was dirty: a streamed upload, whose
   // metadata was fixed when it started, gets them by a self-copy after it completes.
   std::atomic<bool> attrs_set{false};
+  // What this file adds to the dirty-bytes gauge (FilesystemImpl::NoteDirty).
+  int64_t dirty_counted = 0;
+  metrics::Gauge* dirty_gauge = nullptr;
   ~FileState();
 };
 
@@ -301,8 +305,15 @@ class FilesystemImpl final : public Filesystem {
   // already left the staging file, the data is lost instead: fs.failed = EIO.
   // REQUIRES: fs.mu held.
   void AbandonStream(FileState& fs, const char* why);
+  // Brings the dirty-bytes gauge up to date with `fs` after its size or dirty flag changed.
+  // REQUIRES: fs.mu held.
+  void NoteDirty(FileState& fs);
 
   Options o_;
+  // Before the inodes and handles: their FileStates update the gauges as they go.
+  std::shared_ptr<metrics::Registry> metrics_;
+  FsMetrics m_;
+  std::shared_ptr<const read::ReadMetrics> read_metrics_;
   std::shared_ptr<ObjectStore> store_;
   std::shared_ptr<Clock> clock_;
 

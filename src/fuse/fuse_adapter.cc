@@ -17,7 +17,48 @@ namespace s3fs::fuse {
 
 namespace {
 
-fs::Filesystem* Fs(fuse_req_t req) { return static_cast<fs::Filesystem*>(fuse_req_userdata(req)); }
+// Counted per operation type when the mount has a metrics registry.
+struct FuseMetrics {
+  explicit FuseMetrics(metrics::Registry& r)
+      : ops(r.AddCounter("s3fs_fuse_ops_total", "FUSE operations handled, by type.", {"op"})),
+        latency(r.AddHistogram("s3fs_fuse_op_duration_seconds",
+                               "Time from a FUSE operation's arrival to its reply, by type.",
+                               {"op"})),
+        errors(r.AddCounter("s3fs_fuse_op_errors_total",
+                            "FUSE operations answered with an error, by type and errno name.",
+                            {"op", "errno"})),
+        read_bytes(r.AddCounter("s3fs_fuse_bytes_total",
+                                "Bytes returned by FUSE reads and accepted by FUSE writes.",
+                                {"direction"})
+                       .With({"read"})),
+        write_bytes(r.AddCounter("s3fs_fuse_bytes_total",
+                                 "Bytes returned by FUSE reads and accepted by FUSE writes.",
+                                 {"direction"})
+                        .With({"write"})) {}
+  metrics::CounterFamily& ops;
+  metrics::HistogramFamily& latency;
+  metrics::CounterFamily& errors;
+  metrics::Counter& read_bytes;
+  metrics::Counter& write_bytes;
+};
+
+// The session's userdata.
+struct Session {
+  fs::Filesystem* fs = nullptr;
+  std::unique_ptr<FuseMetrics> metrics;  // null: not counted
+  std::shared_ptr<Clock> clock;
+};
+
+Session* SessionOf(fuse_req_t req) { return static_cast<Session*>(fuse_req_userdata(req)); }
+fs::Filesystem* Fs(fuse_req_t req) { return SessionOf(req)->fs; }
+
+// The errno of the error reply sent by this thread for the operation in progress (0: none).
+thread_local int t_replied_errno = 0;
+
+int ReplyErr(fuse_req_t req, int err) {
+  t_replied_errno = err;
+  return fuse_reply_err(req, err);
+}
 
 fs::Caller CallerOf(fuse_req_t req) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
@@ -57,29 +98,42 @@ fuse_entry_param ToEntry(const fs::Entry& e) {
 // Runs `body`, which must reply; replies EIO if it throws (exactly once either way).
 template <typename F>
 void Guard(fuse_req_t req, const char* op, F&& body) noexcept {
+  // The request may be freed by its reply: take the session first.
+  Session* session = SessionOf(req);
+  FuseMetrics* m = session->metrics.get();
+  std::chrono::steady_clock::time_point start;
+  if (m != nullptr) start = session->clock->Monotonic();
+  t_replied_errno = 0;
   try {
     body();
   } catch (const std::exception& e) {
     S3FS_LOG_ERROR("{}: unexpected exception: {}", op, e.what());
-    fuse_reply_err(req, EIO);
+    ReplyErr(req, EIO);
   } catch (...) {
     S3FS_LOG_ERROR("{}: unexpected exception", op);
-    fuse_reply_err(req, EIO);
+    ReplyErr(req, EIO);
+  }
+  if (m == nullptr) return;
+  const std::string_view name(op);
+  m->ops.With({name}).Inc();
+  m->latency.With({name}).Observe(
+      std::chrono::duration<double>(session->clock->Monotonic() - start).count());
+  if (t_replied_errno != 0) {
+    const char* e = strerrorname_np(t_replied_errno);
+    m->errors.With({name, e != nullptr ? std::string_view(e) : std::string_view("unknown")}).Inc();
   }
 }
 
 void ReplyEntry(fuse_req_t req, const fs::FsResult<fs::Entry>& r) {
   if (!r.ok()) {
-    fuse_reply_err(req, r.error());
+    ReplyErr(req, r.error());
     return;
   }
   fuse_entry_param p = ToEntry(*r);
   fuse_reply_entry(req, &p);
 }
 
-void ReplyStatus(fuse_req_t req, const fs::FsStatus& s) {
-  fuse_reply_err(req, s.ok() ? 0 : s.error());
-}
+void ReplyStatus(fuse_req_t req, const fs::FsStatus& s) { ReplyErr(req, s.ok() ? 0 : s.error()); }
 
 void OpInit(void* userdata, fuse_conn_info* conn) {
   (void)userdata;
@@ -96,7 +150,7 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
 }
 
 void OpDestroy(void* userdata) {
-  auto* fs = static_cast<fs::Filesystem*>(userdata);
+  auto* fs = static_cast<Session*>(userdata)->fs;
   auto r = fs->FlushAll();
   if (!r.ok()) S3FS_LOG_ERROR("unmount: some data could not be uploaded (errno {})", r.error());
 }
@@ -122,7 +176,7 @@ void OpForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Guard(req, "getattr", [&] {
     auto r = Fs(req)->GetAttr(ino);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     struct stat st;
     ToStat(*r, &st);
     fuse_reply_attr(req, &st, Fs(req)->AttrTimeout());
@@ -149,7 +203,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fu
     std::optional<uint64_t> fh;
     if (fi != nullptr) fh = fi->fh;
     auto r = Fs(req)->SetAttr(ino, s, fh, CallerOf(req));
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     struct stat st;
     ToStat(*r, &st);
     fuse_reply_attr(req, &st, Fs(req)->AttrTimeout());
@@ -159,7 +213,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fu
 void OpReadlink(fuse_req_t req, fuse_ino_t ino) {
   Guard(req, "readlink", [&] {
     auto r = Fs(req)->ReadLink(ino);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     fuse_reply_readlink(req, r->c_str());
   });
 }
@@ -198,7 +252,7 @@ void OpLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* ne
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "open", [&] {
     auto r = Fs(req)->Open(ino, fi->flags);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     fi->fh = *r;
     fi->keep_cache = Fs(req)->KeepPageCache(*r) ? 1 : 0;
     if (fuse_reply_open(req, fi) == -ENOENT) (void)Fs(req)->Release(ino, *r);  // interrupted
@@ -209,7 +263,7 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
               fuse_file_info* fi) {
   Guard(req, "create", [&] {
     auto r = Fs(req)->Create(parent, name, mode, fi->flags, CallerOf(req));
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     fi->fh = r->second;
     fuse_entry_param p = ToEntry(r->first);
     if (fuse_reply_create(req, &p, fi) == -ENOENT) {
@@ -222,7 +276,8 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_in
   Guard(req, "read", [&] {
     std::string buf;
     auto r = Fs(req)->Read(ino, fi->fh, static_cast<uint64_t>(off), size, &buf);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
+    if (FuseMetrics* m = SessionOf(req)->metrics.get()) m->read_bytes.Inc(*r);
     fuse_reply_buf(req, buf.data(), *r);
   });
 }
@@ -231,7 +286,8 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* data, size_t size, off_
              fuse_file_info* fi) {
   Guard(req, "write", [&] {
     auto r = Fs(req)->Write(ino, fi->fh, static_cast<uint64_t>(off), data, size);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
+    if (FuseMetrics* m = SessionOf(req)->metrics.get()) m->write_bytes.Inc(*r);
     fuse_reply_write(req, *r);
   });
 }
@@ -251,7 +307,7 @@ void OpFsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
 void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "opendir", [&] {
     auto r = Fs(req)->OpenDir(ino);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     fi->fh = *r;
     if (fuse_reply_open(req, fi) == -ENOENT) (void)Fs(req)->ReleaseDir(ino, *r);
   });
@@ -265,7 +321,7 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_
   const size_t max_entries = size / (plus ? 152 : 24) + 1;
   auto entries = Fs(req)->ReadDir(ino, fi->fh, static_cast<uint64_t>(off), max_entries);
   const double timeout = Fs(req)->AttrTimeout();
-  if (!entries.ok()) return (void)fuse_reply_err(req, entries.error());
+  if (!entries.ok()) return (void)ReplyErr(req, entries.error());
   std::string buf(size, '\0');
   size_t used = 0;
   off_t next = off;
@@ -311,7 +367,7 @@ void OpReleasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void OpStatfs(fuse_req_t req, fuse_ino_t) {
   Guard(req, "statfs", [&] {
     auto r = Fs(req)->StatFilesystem();
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     struct statvfs st;
     std::memset(&st, 0, sizeof st);
     st.f_bsize = r->block_size;
@@ -337,9 +393,9 @@ void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* va
 void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   Guard(req, "getxattr", [&] {
     auto r = Fs(req)->GetXattr(ino, name);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     if (size == 0) return (void)fuse_reply_xattr(req, r->size());
-    if (size < r->size()) return (void)fuse_reply_err(req, ERANGE);
+    if (size < r->size()) return (void)ReplyErr(req, ERANGE);
     fuse_reply_buf(req, r->data(), r->size());
   });
 }
@@ -347,14 +403,14 @@ void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
 void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   Guard(req, "listxattr", [&] {
     auto r = Fs(req)->ListXattr(ino);
-    if (!r.ok()) return (void)fuse_reply_err(req, r.error());
+    if (!r.ok()) return (void)ReplyErr(req, r.error());
     std::string names;
     for (const auto& n : *r) {
       names += n;
       names.push_back('\0');
     }
     if (size == 0) return (void)fuse_reply_xattr(req, names.size());
-    if (size < names.size()) return (void)fuse_reply_err(req, ERANGE);
+    if (size < names.size()) return (void)ReplyErr(req, ERANGE);
     fuse_reply_buf(req, names.data(), names.size());
   });
 }
@@ -403,6 +459,7 @@ const fuse_lowlevel_ops kOps = [] {
 }  // namespace
 
 struct FuseMount::Impl {
+  Session userdata;  // outlives `session`, destroyed in ~Impl's body
   fuse_session* session = nullptr;
   bool mounted = false;
   bool signals = false;
@@ -432,7 +489,12 @@ Result<std::unique_ptr<FuseMount>, std::string> FuseMount::Create(fs::Filesystem
   std::unique_ptr<FuseMount> m(new FuseMount());
   m->impl_ = std::make_unique<Impl>();
   m->impl_->options = options;
-  m->impl_->session = fuse_session_new(&args, &kOps, sizeof kOps, filesystem);
+  m->impl_->userdata.fs = filesystem;
+  if (options.metrics) {
+    m->impl_->userdata.metrics = std::make_unique<FuseMetrics>(*options.metrics);
+    m->impl_->userdata.clock = options.clock ? options.clock : RealClock::Instance();
+  }
+  m->impl_->session = fuse_session_new(&args, &kOps, sizeof kOps, &m->impl_->userdata);
   if (m->impl_->session == nullptr) {
     return Fail(std::string("cannot create the FUSE session (bad mount options?)"));
   }

@@ -33,6 +33,7 @@ struct ObjectReader::Shared {
   std::mutex mu;
   std::condition_variable cv;
   ReaderStats stats;
+  std::shared_ptr<const ReadMetrics> metrics;  // may be null
 };
 
 ObjectReader::ObjectReader(std::shared_ptr<RangeSource> source, uint64_t object_size,
@@ -42,7 +43,9 @@ ObjectReader::ObjectReader(std::shared_ptr<RangeSource> source, uint64_t object_
       o_(options),
       budget_(std::move(budget)),
       shared_(std::make_shared<Shared>()),
-      policy_(options.policy, object_size) {}
+      policy_(options.policy, object_size) {
+  shared_->metrics = o_.metrics;
+}
 
 ObjectReader::~ObjectReader() = default;
 
@@ -86,11 +89,13 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::IssueLocked(uint64_t begin, ui
     std::lock_guard lock(shared_->mu);
     ++shared_->stats.requests;
   }
+  if (shared_->metrics) shared_->metrics->requests.Inc();
   source_->Fetch(begin, len, &p->data, [p, shared = shared_](s3::S3Status st) {
     std::lock_guard lock(shared->mu);
     p->status = std::move(st);
     p->done = true;
     shared->stats.bytes_fetched += p->data.size();
+    if (shared->metrics) shared->metrics->bytes_fetched.Inc(p->data.size());
     shared->cv.notify_all();
   });
   return p;
@@ -166,6 +171,7 @@ s3::S3Result<std::shared_ptr<ObjectReader::Part>> ObjectReader::AwaitLocked(
                   p->data.size(), p->end - p->begin, e.ToString(), received_end);
     ++*resumes;
     ++shared_->stats.resumes;
+    if (shared_->metrics) shared_->metrics->resumes.Inc();
     const uint64_t old_end = p->end;
     p->end = received_end;
     lk.unlock();
@@ -210,6 +216,7 @@ s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::strin
     cursor = avail_end;
   }
   shared_->stats.bytes_served += out->size();
+  if (shared_->metrics) shared_->metrics->bytes_served.Inc(out->size());
   return out->size();
 }
 

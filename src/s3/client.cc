@@ -15,7 +15,9 @@ struct Client::Attempt {
   Callback<http::Response> done;
   int attempts = 0;
   std::chrono::steady_clock::time_point started;
-  uint64_t sink_bytes = 0;  // body bytes delivered to op.sink so far
+  uint64_t sink_bytes = 0;      // body bytes delivered to op.sink so far
+  uint64_t bytes_sent = 0;      // request bodies of every attempt (observer)
+  uint64_t bytes_received = 0;  // response bodies of every attempt (observer)
   std::unique_ptr<http::BodySink> counting_sink;
 };
 
@@ -90,7 +92,14 @@ Client::Client(ClientConfig config, std::shared_ptr<http::Transport> transport,
       creds_(std::move(creds)),
       clock_(std::move(clock)),
       random_(std::move(random)),
-      breaker_(config_.breaker, clock_) {}
+      breaker_(config_.breaker, clock_) {
+  if (config_.observer) {
+    breaker_.SetListener(
+        [observer = config_.observer](CircuitBreaker::State from, CircuitBreaker::State to) {
+          observer->OnBreakerChange(from, to);
+        });
+  }
+}
 
 Client::~Client() = default;
 
@@ -233,6 +242,7 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
   }
   stats_.requests++;
   stats_.bytes_sent += req.BodySize();
+  a->bytes_sent += req.BodySize();
   auto self = this;
   auto on_done = [self, a](Result<http::Response, http::TransportError> r) {
     if (!r.ok()) {
@@ -241,6 +251,7 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
     }
     http::Response& resp = r.value();
     self->stats_.bytes_received += resp.bytes_received;
+    a->bytes_received += resp.bytes_received;
     if (resp.status >= 200 && resp.status < 300) {
       self->Finish(a, std::move(resp));
       return;
@@ -256,9 +267,24 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
   transport_->SendAsync(std::move(req), std::move(on_done), delay);
 }
 
+void Client::Report(const Attempt& a, const S3Result<http::Response>& result,
+                    std::chrono::steady_clock::duration elapsed) const {
+  if (!config_.observer) return;
+  RequestReport r;
+  r.operation = a.op.name;
+  r.bucket = a.op.bucket;
+  r.http_status = result.ok() ? result->status : result.error().http_status;
+  r.error = result.ok() ? nullptr : &result.error();
+  r.attempts = a.attempts;
+  r.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed);
+  r.bytes_sent = a.bytes_sent;
+  r.bytes_received = a.bytes_received;
+  config_.observer->OnRequest(r);
+}
+
 void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result) {
-  auto elapsed =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_->Monotonic() - a->started);
+  const auto took = clock_->Monotonic() - a->started;
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(took);
   if (result.ok()) {
     breaker_.OnSuccess();
     S3FS_LOG_DEBUG("s3 op={} target={} status={} request_id={} bytes={} duration_ms={} attempt={}",
@@ -266,6 +292,7 @@ void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result)
                    result->headers.Get("x-amz-request-id").value_or("-"),
                    result->bytes_received + (a->op.body ? a->op.body->size() : 0), elapsed.count(),
                    a->attempts);
+    Report(*a, result, took);
     a->done(std::move(result));
     return;
   }
@@ -282,6 +309,7 @@ void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result)
                                              : std::nullopt;
   if (delay && e.kind != "CircuitOpen") {
     stats_.retries++;
+    if (config_.observer) config_.observer->OnRetry(a->op.name, a->op.bucket, a->attempts, e);
     S3FS_LOG_WARN("s3 op={} target={} attempt={} failed: {}; retrying in {} ms", a->op.name,
                   Redacted(a->op), a->attempts, e.ToString(), delay->count());
     // The request is signed now and the transport holds it for `delay`: no thread sleeps.
@@ -291,6 +319,7 @@ void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result)
   stats_.failures++;
   S3FS_LOG_DEBUG("s3 op={} target={} failed after {} attempt(s) in {} ms: {}", a->op.name,
                  Redacted(a->op), a->attempts, elapsed.count(), e.ToString());
+  Report(*a, result, took);
   a->done(std::move(result));
 }
 

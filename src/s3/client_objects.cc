@@ -474,10 +474,15 @@ void Client::ListObjectsV2Async(ListObjectsV2Request req, Callback<ListObjectsV2
   if (!req.start_after.empty()) op.query.emplace_back("start-after", req.start_after);
   if (req.fetch_owner) op.query.emplace_back("fetch-owner", "true");
   if (req.url_encoding) op.query.emplace_back("encoding-type", "url");
-  Execute(std::move(op), [done = std::move(done)](S3Result<http::Response> r) {
-    if (!r.ok()) return done(Fail(std::move(r).error()));
-    done(xml::ParseListObjectsV2(r->body));
-  });
+  Execute(std::move(op),
+          [this, bucket = req.bucket, done = std::move(done)](S3Result<http::Response> r) {
+            if (!r.ok()) return done(Fail(std::move(r).error()));
+            auto page = xml::ParseListObjectsV2(r->body);
+            if (page.ok() && config_.observer) {
+              config_.observer->OnObjectsListed(bucket, page->contents.size());
+            }
+            done(std::move(page));
+          });
 }
 
 void Client::GetObjectTaggingAsync(std::string bucket, std::string key, std::string version_id,

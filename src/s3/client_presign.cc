@@ -66,6 +66,11 @@ S3Result<PresignedUrl> Client::Presign(const PresignRequest& req) {
   out.url = signer_.Presign(method, url, headers, creds, params, req.expires_in);
   out.expires_at = params.time + req.expires_in;
   for (const auto& [k, v] : headers.entries()) out.signed_headers[k] = v;
+  if (config_.observer) {
+    config_.observer->OnPresign(method == http::Method::kPut      ? "PutObject"
+                                : method == http::Method::kDelete ? "DeleteObject"
+                                                                  : "GetObject");
+  }
   return out;
 }
 

@@ -48,7 +48,7 @@ bool CircuitBreaker::Allow() {
   std::lock_guard lock(mu_);
   if (state_ != State::kOpen) return true;
   if (clock_->Monotonic() - opened_at_ >= config_.reset_timeout) {
-    state_ = State::kHalfOpen;
+    MoveToLocked(State::kHalfOpen);
     successes_ = 0;
     S3FS_LOG_INFO("circuit breaker half-open: probing the endpoint");
     return true;
@@ -61,7 +61,7 @@ void CircuitBreaker::OnSuccess() {
   std::lock_guard lock(mu_);
   failures_ = 0;
   if (state_ == State::kHalfOpen && ++successes_ >= config_.success_threshold) {
-    state_ = State::kClosed;
+    MoveToLocked(State::kClosed);
     S3FS_LOG_WARN("circuit breaker closed: endpoint healthy again");
   }
 }
@@ -78,12 +78,18 @@ void CircuitBreaker::OnFailure() {
             failures_ >= 4 * config_.failure_threshold);
   }
   if (trip) {
-    state_ = State::kOpen;
+    MoveToLocked(State::kOpen);
     opened_at_ = now;
     failures_ = 0;
     S3FS_LOG_WARN("circuit breaker open: endpoint failing; requests fail fast for {} ms",
                   config_.reset_timeout.count());
   }
+}
+
+void CircuitBreaker::MoveToLocked(State to) {
+  const State from = state_;
+  state_ = to;
+  if (listener_ && from != to) listener_(from, to);
 }
 
 CircuitBreaker::State CircuitBreaker::state() const {

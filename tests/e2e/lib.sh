@@ -31,6 +31,8 @@ make_bucket() {
   local b="e2e-$1-$$-$RANDOM"
   s3ctl mb "s3://$b" >/dev/null
   BUCKETS+=("$b")
+  # Callers use $(make_bucket ...), a subshell: the EXIT trap reads the names from this file.
+  echo "$b" >> "$E2E_TMP/buckets"
   echo "$b"
 }
 
@@ -57,7 +59,9 @@ unmount_one() {
 cleanup() {
   local rc=$?
   for m in "${MOUNTS[@]}"; do unmount_one "$m"; done
-  for b in "${BUCKETS[@]}"; do
+  local all
+  all=$({ printf '%s\n' "${BUCKETS[@]}"; cat "$E2E_TMP/buckets" 2>/dev/null; } | sort -u)
+  for b in $all; do
     # Best effort: empty and remove test buckets.
     local keys
     keys=$(s3ctl ls -r "s3://$b" 2>/dev/null | awk '{print $3}' || true)

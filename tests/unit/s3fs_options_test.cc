@@ -90,5 +90,24 @@ TEST(MountArgs, UnknownOptionNamesItself) {
   EXPECT_NE(c.error().message.find("no_such_option"), std::string::npos);
 }
 
+TEST(MountArgs, MetricsOptions) {
+  auto c = Parse({"b", "/m"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->metrics_port, 0);
+  EXPECT_TRUE(c->metrics_file.empty());
+  EXPECT_EQ(c->metrics_interval, std::chrono::seconds(10));
+  c = Parse({"b", "/m", "-o", "metrics_port=9100,metrics_file=/run/s3fs.prom,metrics_interval=3"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->metrics_port, 9100);
+  EXPECT_EQ(c->metrics_file, "/run/s3fs.prom");
+  EXPECT_EQ(c->metrics_interval, std::chrono::seconds(3));
+  for (const char* bad : {"metrics_port=0", "metrics_port=65536", "metrics_port=x",
+                          "metrics_file=relative.prom", "metrics_file=", "metrics_interval=0"}) {
+    auto r = Parse({"b", "/m", "-o", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find(std::string(bad).substr(0, 10)), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace s3fs::cli

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "s3fs/common/clock.h"
+#include "s3fs/common/metrics.h"
 #include "s3fs/common/result.h"
 #include "s3fs/fs/object_store.h"
 #include "s3fs/meta/metadata_store.h"
@@ -148,6 +149,9 @@ struct Options {
   bool list_s3_xattrs = false;
   std::chrono::seconds presign_expires{3600};
   bool allow_hard_links_error_eperm = true;  // EPERM (s3fs) rather than ENOTSUP
+  // Where the filesystem's and the read path's metrics go (docs/metrics.md); null: a private
+  // registry nobody reads.
+  std::shared_ptr<metrics::Registry> metrics;
 };
 
 class Filesystem {

@@ -5,6 +5,10 @@
 // exception becomes EIO). Create() mounts; Run() serves requests until the filesystem is
 // unmounted (fusermount3 -u, umount) or Exit() is called; the destructor unmounts.
 // Create() must be called after any fork() (it starts no threads; Run() does).
+//
+// With MountOptions::metrics, every operation is counted by type with its latency (measured
+// on MountOptions::clock from the trampoline's start to its reply) and its error replies by
+// errno name, and read/write bytes are counted (s3fs_fuse_* in docs/metrics.md).
 #ifndef S3FS_FUSE_FUSE_ADAPTER_H_
 #define S3FS_FUSE_FUSE_ADAPTER_H_
 
@@ -12,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "s3fs/common/clock.h"
+#include "s3fs/common/metrics.h"
 #include "s3fs/common/result.h"
 #include "s3fs/fs/filesystem.h"
 
@@ -25,6 +31,8 @@ struct MountOptions {
   bool debug = false;    // libfuse request tracing to stderr
   int max_threads = 16;  // worker threads of the session loop
   bool single_thread = false;
+  std::shared_ptr<metrics::Registry> metrics;  // null: operations are not counted
+  std::shared_ptr<Clock> clock;                // for latencies; null: the real clock
 };
 
 class FuseMount {

@@ -23,6 +23,7 @@
 
 #include "s3fs/read/range_source.h"
 #include "s3fs/read/read_budget.h"
+#include "s3fs/read/read_metrics.h"
 #include "s3fs/read/read_policy.h"
 #include "s3fs/s3/error.h"
 
@@ -31,6 +32,7 @@ namespace s3fs::read {
 struct ObjectReaderOptions {
   ReadPolicyOptions policy;
   int max_resumes = 5;
+  std::shared_ptr<const ReadMetrics> metrics;  // mount-wide counters; null: none
 };
 
 struct ReaderStats {

@@ -19,6 +19,7 @@
 #include "s3fs/common/clock.h"
 #include "s3fs/common/random.h"
 #include "s3fs/http/transport.h"
+#include "s3fs/s3/client_observer.h"
 #include "s3fs/s3/credentials.h"
 #include "s3fs/s3/error.h"
 #include "s3fs/s3/retry.h"
@@ -46,6 +47,9 @@ struct ClientConfig {
   RetryPolicy retry;
   CircuitBreakerConfig breaker;
   std::chrono::milliseconds request_timeout{0};  // per attempt, 0 = none (stalls still caught)
+  // Told about every finished operation, retry, breaker transition and presigned URL
+  // (metrics: ClientMetrics). Null: nobody.
+  std::shared_ptr<ClientObserver> observer;
 };
 
 template <typename T>
@@ -184,6 +188,9 @@ class Client {
   struct Attempt;
   void StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds delay);
   void Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result);
+  // Tells the observer (if any) that `a` ended with `result`.
+  void Report(const Attempt& a, const S3Result<http::Response>& result,
+              std::chrono::steady_clock::duration elapsed) const;
   bool UsePathStyle(const std::string& bucket) const;
   S3Status ValidateBucket(const std::string& bucket) const;
   std::string PayloadHash(const Operation& op, bool* ok) const;

@@ -4,6 +4,7 @@
 #define S3FS_S3_RETRY_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,7 +56,11 @@ struct CircuitBreakerConfig {
 class CircuitBreaker {
  public:
   enum class State { kClosed, kOpen, kHalfOpen };
+  // Told about each state change (under the breaker's lock: must be cheap, must not call back).
+  using Listener = std::function<void(State from, State to)>;
   CircuitBreaker(CircuitBreakerConfig config, std::shared_ptr<Clock> clock);
+  // Set before the breaker is shared between threads.
+  void SetListener(Listener listener) { listener_ = std::move(listener); }
   // True if a request may be sent now (moves open -> half-open after the timeout).
   bool Allow();
   void OnSuccess();
@@ -66,6 +71,8 @@ class CircuitBreaker {
   static bool IsEndpointFailure(const S3Error& e);
 
  private:
+  void MoveToLocked(State to);
+
   CircuitBreakerConfig config_;
   std::shared_ptr<Clock> clock_;
   mutable std::mutex mu_;
@@ -74,6 +81,7 @@ class CircuitBreaker {
   int successes_ = 0;
   std::chrono::steady_clock::time_point first_failure_at_{};
   std::chrono::steady_clock::time_point opened_at_{};
+  Listener listener_;
 };
 
 }  // namespace s3fs::s3
