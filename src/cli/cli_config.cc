@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 #include "s3fs/common/strings.h"
 #include "s3fs/meta/metadata_store.h"
+#include "s3fs/s3/uri.h"
 
 namespace s3fs::cli {
 
@@ -86,12 +89,41 @@ http::CurlOptions CurlOptionsFor(const ConnectionSettings& s) {
   return copt;
 }
 
+http::RateLimits RateLimitsFor(const ConnectionSettings& s) {
+  http::RateLimits l;
+  l.requests_per_sec = static_cast<double>(s.max_requests_per_sec);
+  l.max_concurrent = static_cast<int>(std::min<uint64_t>(s.max_concurrent_requests, INT32_MAX));
+  l.upload_bytes_per_sec = s.max_upload_bps;
+  l.download_bytes_per_sec = s.max_download_bps;
+  l.adaptive = s.adaptive_slowdown;
+  if (s.rate_limit_per_bucket) {
+    // Path-style URLs name the bucket in the path, virtual-hosted ones in the host.
+    ConnectionSettings used = s;
+    ApplyEnvironmentDefaults(&used);
+    std::string endpoint = used.endpoint;
+    if (endpoint.empty()) {
+      endpoint = used.region == "us-east-1" ? "https://s3.amazonaws.com"
+                                            : "https://s3." + used.region + ".amazonaws.com";
+    }
+    s3::uri::Url url;
+    std::string host = s3::uri::Parse(endpoint, &url) ? url.host : endpoint;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    l.partition = [host](const http::Request& r) { return http::BucketPartition(r.url, host); };
+  }
+  return l;
+}
+
 s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s,
                                       std::shared_ptr<s3::ClientObserver> observer) {
   ConnectionSettings settings = s;
   ApplyEnvironmentDefaults(&settings);
   auto transport = http::MakeCurlTransport(CurlOptionsFor(settings));
   if (!transport.ok()) return Fail(s3::FromTransport(transport.error()));
+  std::shared_ptr<http::Transport> wire = transport.value();
+  if (http::RateLimits limits = RateLimitsFor(settings); limits.Any()) {
+    wire = std::make_shared<http::RateLimitedTransport>(std::move(wire), std::move(limits),
+                                                        RealClock::Instance());
+  }
   S3FS_ASSIGN_OR_RETURN(auto creds, ResolveCredentials(settings));
   s3::ClientConfig config;
   config.endpoint = settings.endpoint;
@@ -102,7 +134,7 @@ s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s,
   if (settings.retries >= 0) config.retry.SetRetries(settings.retries);
   config.observer = std::move(observer);
   ClientBundle bundle;
-  bundle.transport = transport.value();
+  bundle.transport = wire;
   S3FS_ASSIGN_OR_RETURN(
       bundle.client, s3::Client::Create(config, bundle.transport, std::move(creds),
                                         RealClock::Instance(), std::make_shared<DefaultRandom>()));

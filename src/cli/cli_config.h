@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "s3fs/http/rate_limited_transport.h"
 #include "s3fs/http/transport.h"
 #include "s3fs/s3/client.h"
 #include "s3fs/s3/credentials.h"
@@ -33,6 +34,13 @@ struct ConnectionSettings {
   std::string iam_role;       // s3fs: iam_role=auto|NAME (EC2 instance metadata); empty: not given
   bool imds_v1_only = false;  // s3fs: imdsv1only
   bool ecs = false;           // s3fs: ecs (container credentials endpoint)
+  // Client-side limits (docs/configuration.md "Rate limits"); 0 = none.
+  uint64_t max_requests_per_sec = 0;     // s3fs: max_requests_per_sec=
+  uint64_t max_concurrent_requests = 0;  // s3fs: max_concurrent_requests=
+  uint64_t max_upload_bps = 0;           // s3fs: max_upload_bps= (bytes/s, K/M/G)
+  uint64_t max_download_bps = 0;         // s3fs: max_download_bps=
+  bool adaptive_slowdown = true;         // s3fs: adaptive_slowdown=0 turns it off
+  bool rate_limit_per_bucket = false;    // s3fs: rate_limit_per_bucket
 };
 
 // Fills region/endpoint from AWS_REGION / AWS_DEFAULT_REGION / AWS_ENDPOINT_URL(_S3) when
@@ -75,7 +83,13 @@ struct ClientBundle {
 // The libcurl options the settings ask for (timeouts, TLS, debug output).
 http::CurlOptions CurlOptionsFor(const ConnectionSettings& s);
 
-// Builds transport + client from the settings; `observer` (metrics) sees its requests.
+// The client-side limits the settings ask for; requests are partitioned by bucket when
+// rate_limit_per_bucket is set.
+http::RateLimits RateLimitsFor(const ConnectionSettings& s);
+
+// Builds transport + client from the settings (the libcurl transport, wrapped in the rate
+// limiter when any limit or the adaptive slow-down is on); `observer` (metrics) sees its
+// requests.
 s3::S3Result<ClientBundle> MakeClient(const ConnectionSettings& s,
                                       std::shared_ptr<s3::ClientObserver> observer = nullptr);
 

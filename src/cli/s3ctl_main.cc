@@ -73,7 +73,14 @@ Options (before the command):
   --retries N           retries per request
   --metrics FILE|-      after the command, write its S3 request metrics (Prometheus text,
                         docs/metrics.md) to FILE, or '-' for stderr
+  --max-requests-per-sec N       requests started per second (default: no limit)
+  --max-concurrent-requests N    requests in flight (default: no limit)
+  --max-upload-bps SIZE          upload bytes per second, e.g. 20M (default: no limit)
+  --max-download-bps SIZE        download bytes per second (default: no limit)
+  --no-adaptive-slowdown         keep the request rate after 503 SlowDown answers
+  --rate-limit-per-bucket        limits apply to each bucket separately
   -v, --verbose         debug log to stderr (secrets are never logged)
+  -vv                   also every HTTP request and response header (secrets redacted)
   --version, --help
 )";
 
@@ -188,6 +195,8 @@ int S3Fail(const s3::S3Error& e) {
     hint = " — the access key is unknown to the server";
   } else if (e.kind == "RequestTimeTooSkewed") {
     hint = " — this machine's clock is off; fix it (e.g. with NTP)";
+  } else if (e.kind == "TlsError" && e.message.find("certificate problem") != std::string::npos) {
+    hint = " — for a private CA give --ca-file FILE (or AWS_CA_BUNDLE)";
   } else if (e.kind == "WrongRegion" && !e.region.empty()) {
     hint = " — use --region " + e.region;
   }
@@ -553,7 +562,15 @@ int ParseSse(const std::string& v, Options* o) {
   } else if (str::StartsWith(v, "c:")) {
     std::string key;
     std::string error;
-    if (!ReadSmallFile(v.substr(2), &key, &error)) return LocalFail("--sse key file " + error);
+    unsigned mode = 0;
+    if (!ReadSmallFile(v.substr(2), &key, &error, &mode)) {
+      return LocalFail("--sse key file " + error);
+    }
+    if ((mode & (S_IRWXG | S_IRWXO)) != 0) {
+      SecureWipe(key.data(), key.size());
+      return LocalFail("--sse key file " + v.substr(2) +
+                       " is accessible by others: run chmod 600 " + v.substr(2));
+    }
     if (key.size() != 32) {
       SecureWipe(key.data(), key.size());
       return Usage("--sse c:FILE needs a file of exactly 32 raw bytes");
@@ -596,6 +613,9 @@ int Main(int argc, char** argv) {
       return kExitOk;
     } else if (a == "-v" || a == "--verbose") {
       o.verbose = true;
+    } else if (a == "-vv") {
+      o.verbose = true;
+      o.conn.curl_debug = true;
     } else if (a == "--path-style") {
       o.conn.path_style = true;
     } else if (a == "--no-verify-tls") {
@@ -631,6 +651,20 @@ int Main(int argc, char** argv) {
           o.transfer.concurrency = static_cast<int>(std::max<uint64_t>(1, n));
         if (a == "--retries") o.conn.retries = static_cast<int>(n);
       }
+    } else if (a == "--max-requests-per-sec" || a == "--max-concurrent-requests") {
+      v = need(a);
+      uint64_t n = 0;
+      if (!v || !str::ParseUint64(*v, &n) || n > 1000000) return Usage(a + " takes a number");
+      (a == "--max-requests-per-sec" ? o.conn.max_requests_per_sec
+                                     : o.conn.max_concurrent_requests) = n;
+    } else if (a == "--max-upload-bps") {
+      if (int rc = size_opt(&o.conn.max_upload_bps); rc != kExitOk) return rc;
+    } else if (a == "--max-download-bps") {
+      if (int rc = size_opt(&o.conn.max_download_bps); rc != kExitOk) return rc;
+    } else if (a == "--no-adaptive-slowdown") {
+      o.conn.adaptive_slowdown = false;
+    } else if (a == "--rate-limit-per-bucket") {
+      o.conn.rate_limit_per_bucket = true;
     } else if (a == "--part-size") {
       if (int rc = size_opt(&o.transfer.part_size); rc != kExitOk) return rc;
     } else if (a == "--multipart-threshold") {
@@ -644,7 +678,6 @@ int Main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
   log::LogToStderr();  // `get KEY -` writes the object to stdout
   log::SetLevel(o.verbose ? log::Level::kDebug : log::Level::kWarn);
-  o.conn.curl_debug = false;
 
   static const std::vector<std::string> kCommands = {"ls", "mb", "rb",      "put", "get", "head",
                                                      "cp", "rm", "presign", "tag", "mpu", "cache"};

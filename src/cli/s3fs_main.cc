@@ -140,7 +140,12 @@ std::string DescribeAccessError(const s3::S3Error& e, const MountConfig& c) {
       k == "CircuitOpen") {
     return "cannot reach the endpoint " + endpoint + " (" + e.message + ")";
   }
-  if (k == "TlsError") return "TLS failure talking to the endpoint: " + e.message;
+  if (k == "TlsError") {
+    return "TLS failure talking to " + endpoint + ": " + e.message +
+           (e.message.find("certificate problem") != std::string::npos
+                ? " (for a private CA give -o ca_file=FILE or AWS_CA_BUNDLE)"
+                : "");
+  }
   return e.ToString();
 }
 
@@ -161,8 +166,15 @@ s3::S3Result<s3::Sse> ResolveSse(const std::string& spec, std::vector<s3::Sse>* 
   }
   std::string content;
   std::string error;
-  if (!ReadSmallFile(file, &content, &error)) {
+  unsigned mode = 0;
+  if (!ReadSmallFile(file, &content, &error, &mode)) {
     return Fail(s3::ValidationError("ValidationError", "use_sse key file " + error));
+  }
+  if ((mode & (S_IRWXG | S_IRWXO)) != 0) {  // as s3fs-fuse: the keys are for the owner only
+    SecureWipe(content.data(), content.size());
+    return Fail(s3::ValidationError(
+        "ValidationError",
+        "use_sse key file " + file + " is accessible by others: run chmod 600 " + file));
   }
   // s3fs-fuse key files hold one key per line, raw 32 bytes or base64 of 32 bytes (as
   // `openssl rand -base64 32` writes it); the first writes, all of them read.

@@ -129,6 +129,12 @@ Common options (-o):
   connect_timeout=SEC, readwrite_timeout=SEC
   requester_pays            send x-amz-request-payer
   public_bucket=1           anonymous access
+  max_requests_per_sec=N    requests started per second (default: no limit)
+  max_concurrent_requests=N requests in flight (default: no limit)
+  max_upload_bps=SIZE       upload bytes per second, e.g. 20M (default: no limit)
+  max_download_bps=SIZE     download bytes per second (default: no limit)
+  adaptive_slowdown=0|1     halve the request rate after a 503 SlowDown (default 1)
+  rate_limit_per_bucket     limits apply to each bucket separately
   ssl_verify_hostname=0     do not verify TLS certificates (unsafe)
   dbglevel=LEVEL            crit|err|warn|info|debug
   logfile=FILE              log to FILE instead of syslog
@@ -351,6 +357,22 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "readwrite_timeout") {
       if (!ParseUint(value, &n) || n < 1) return fail("readwrite_timeout= needs seconds");
       c.conn.readwrite_timeout_s = static_cast<long>(n);
+    } else if (name == "max_requests_per_sec" || name == "max_concurrent_requests") {
+      if (!ParseUint(value, &n) || n > 1000000) return fail(name + "= is a count (0 = no limit)");
+      (name == "max_requests_per_sec" ? c.conn.max_requests_per_sec
+                                      : c.conn.max_concurrent_requests) = n;
+    } else if (name == "max_upload_bps" || name == "max_download_bps") {
+      if (value == "0") {
+        n = 0;
+      } else if (!str::ParseSize(value, &n)) {
+        return fail(name + "= is bytes per second, with K, M or G (0 = no limit)");
+      }
+      (name == "max_upload_bps" ? c.conn.max_upload_bps : c.conn.max_download_bps) = n;
+    } else if (name == "adaptive_slowdown") {
+      if (value != "0" && value != "1") return fail("adaptive_slowdown= is 0 or 1");
+      c.conn.adaptive_slowdown = value == "1";
+    } else if (name == "rate_limit_per_bucket") {
+      c.conn.rate_limit_per_bucket = true;
     } else if (name == "requester_pays") {
       c.conn.requester_pays = true;
     } else if (name == "iam_role") {

@@ -276,6 +276,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
   metrics::GaugeGuard uploading(m_.uploads_in_flight);
   WriteAttrs w;
   std::string key;
+  uint32_t tag_count = 0;
   {
     std::lock_guard lock(mu_);
     if (node->unlinked) {
@@ -293,6 +294,18 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
     if (!s.ctime) s.ctime = node->attr.ctime;
     w = AttrsForWrite(*node, s);
     key = FileKey(node->path);
+    tag_count = node->has_object ? node->meta.tag_count : 0;
+  }
+  if (tag_count > 0 && !state->base_etag.empty() && !state->stream) {
+    // A new version of a tagged object keeps its tags (a PUT or a completed upload would
+    // otherwise drop them), as it keeps its metadata.
+    auto tags = store_->GetTags(key);
+    if (tags.ok()) {
+      w.tags = std::move(tags).value();
+    } else {
+      S3FS_LOG_WARN("{}: its tags could not be read ({}); the new version has none", key,
+                    tags.error().ToString());
+    }
   }
   if (state->stream && state->stream->key() != key && state->stream->Released().empty()) {
     AbandonStream(*state, "renamed while being written");

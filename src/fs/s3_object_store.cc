@@ -376,6 +376,7 @@ class S3ObjectStore final : public ObjectStore {
     req.attrs.content_type = attrs.content_type;
     req.attrs.metadata = attrs.metadata;
     req.attrs.storage_class = attrs.storage_class;
+    if (!attrs.tags.empty()) req.attrs.tagging = s3::EncodeTagging(attrs.tags);
     req.sse = attrs.sse;
     return req;
   }

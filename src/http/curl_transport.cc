@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "s3fs/common/log.h"
+#include "s3fs/common/secret.h"
 #include "s3fs/common/strings.h"
 #include "s3fs/http/transport.h"
 #include "src/http/curl_handles.h"
@@ -56,18 +57,9 @@ bool IEqualsPrefix(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 std::string RedactHeaderLine(std::string_view line) {
-  static constexpr std::string_view kExact[] = {"authorization", "proxy-authorization",
-                                                "x-amz-security-token", "x-aws-ec2-metadata-token"};
-  static constexpr std::string_view kPrefixes[] = {
-      "x-amz-server-side-encryption-customer-key",
-      "x-amz-copy-source-server-side-encryption-customer-key"};
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return std::string(line);
-  std::string name = str::ToLower(str::Trim(line.substr(0, colon)));
-  bool secret = false;
-  for (std::string_view s : kExact) secret = secret || name == s;
-  for (std::string_view p : kPrefixes) secret = secret || str::StartsWith(name, p);
-  if (!secret) return std::string(line);
+  if (!IsSecretHeader(str::Trim(line.substr(0, colon)))) return std::string(line);
   return std::string(line.substr(0, colon)) + ": [redacted]";
 }
 
@@ -125,8 +117,18 @@ CURLcode GlobalInit() {
   return rc;
 }
 
+// Wipes the lines of secret headers (IsSecretHeader) before freeing the list.
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const {
+    for (curl_slist* n = l; n != nullptr; n = n->next) {
+      std::string_view line(n->data);
+      size_t colon = line.find_first_of(":;");
+      if (colon != std::string_view::npos && IsSecretHeader(line.substr(0, colon))) {
+        SecureWipe(n->data, line.size());
+      }
+    }
+    curl_slist_free_all(l);
+  }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "s3fs/common/secret.h"
+
 namespace s3fs::http {
 
 std::string_view MethodName(Method m) {
@@ -29,6 +31,47 @@ bool IEquals(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
+bool IsSecretHeader(std::string_view name) {
+  static constexpr std::string_view kExact[] = {"authorization", "proxy-authorization",
+                                                "x-amz-security-token", "x-aws-ec2-metadata-token"};
+  static constexpr std::string_view kPrefixes[] = {
+      "x-amz-server-side-encryption-customer-key",
+      "x-amz-copy-source-server-side-encryption-customer-key"};
+  for (std::string_view s : kExact) {
+    if (IEquals(name, s)) return true;
+  }
+  for (std::string_view p : kPrefixes) {
+    if (name.size() >= p.size() && IEquals(name.substr(0, p.size()), p)) return true;
+  }
+  return false;
+}
+
+Headers& Headers::operator=(const Headers& other) {
+  if (this != &other) {
+    WipeSecretValues();
+    entries_ = other.entries_;
+  }
+  return *this;
+}
+
+Headers& Headers::operator=(Headers&& other) noexcept {
+  if (this != &other) {
+    WipeSecretValues();
+    entries_ = std::move(other.entries_);
+    other.entries_.clear();
+  }
+  return *this;
+}
+
+void Headers::WipeSecretValues() {
+  for (auto& [name, value] : entries_) {
+    if (IsSecretHeader(name)) {
+      SecureWipe(value.data(), value.size());
+      value.clear();
+    }
+  }
+}
+
 void Headers::Set(std::string name, std::string value) {
   Remove(name);
   entries_.emplace_back(std::move(name), std::move(value));
@@ -39,6 +82,11 @@ void Headers::Add(std::string name, std::string value) {
 }
 
 void Headers::Remove(std::string_view name) {
+  if (IsSecretHeader(name)) {
+    for (auto& [n, v] : entries_) {
+      if (IEquals(n, name)) SecureWipe(v.data(), v.size());
+    }
+  }
   std::erase_if(entries_, [&](const Entry& e) { return IEquals(e.first, name); });
 }
 

@@ -106,27 +106,38 @@ std::string Signer::CanonicalRequest(http::Method method, const std::string& url
     }
   }
   if (canon.find("host") == canon.end()) canon["host"] = u.HostHeader();
+  // Header values may be secrets (a session token, an SSE-C key): every buffer that holds
+  // them is sized up front (no reallocation leaves a copy behind) and wiped after use.
+  size_t block_size = 0;
+  for (const auto& [k, v] : canon) block_size += k.size() + v.size() + 2;
   std::string header_block;
+  header_block.reserve(block_size);
   std::string names;
   for (const auto& [k, v] : canon) {
-    header_block += k + ":" + v + "\n";
+    header_block.append(k).append(":").append(v).append("\n");
     if (!names.empty()) names += ';';
     names += k;
   }
   if (signed_headers != nullptr) *signed_headers = names;
+  const std::string query = CanonicalQuery(u.query);
   std::string out;
-  out.reserve(256 + header_block.size());
+  out.reserve(16 + path.size() + query.size() + header_block.size() + names.size() +
+              payload_hash.size());
   out += http::MethodName(method);
   out += '\n';
   out += path;
   out += '\n';
-  out += CanonicalQuery(u.query);
+  out += query;
   out += '\n';
   out += header_block;
   out += '\n';
   out += names;
   out += '\n';
   out += payload_hash;
+  SecureWipe(header_block.data(), header_block.size());
+  for (auto& [k, v] : canon) {
+    if (http::IsSecretHeader(k)) SecureWipe(v.data(), v.size());
+  }
   return out;
 }
 

@@ -40,7 +40,7 @@ one_line_failure "world-readable passwd file" "chmod 600" "$S3FS_BIN" "$B" "$M" 
 
 # A live mount whose server dies: a second S3 endpoint of our own (the in-memory simulator),
 # so the shared RGW stays up, killed under the mount and started again.
-S3SIM_BIN=${S3SIM_BIN:-$REPO/build/bench/s3sim}
+S3SIM_BIN=${S3SIM_BIN:-$(dirname "$S3FS_BIN")/../../bench/s3sim}  # beside the s3fs under test
 PORT2=${E2E_SIM_PORT:-9390}
 EP2=http://127.0.0.1:$PORT2
 start_sim() {

@@ -2,6 +2,7 @@
 # Every step runs under `timeout`; every mount is unmounted in the EXIT trap; a stuck FUSE
 # connection is aborted through /sys/fs/fuse/connections/N/abort, so a bug fails a test but
 # never hangs CI. Needs S3FS_TEST_ENDPOINT/ACCESS_KEY/SECRET_KEY (scripts/test sets them).
+# E2E_KEEP=1 keeps the scratch directory (logs, captured output) for a look after a failure.
 set -euo pipefail
 
 : "${S3FS_TEST_ENDPOINT:?S3FS_TEST_ENDPOINT is not set: run through scripts/test (e2e tests never skip)}"
@@ -72,7 +73,7 @@ cleanup() {
     fi
     s3ctl rb "s3://$b" >/dev/null 2>&1 || true
   done
-  rm -rf "$E2E_TMP"
+  [ -n "${E2E_KEEP:-}" ] || rm -rf "$E2E_TMP"
   exit $rc
 }
 trap cleanup EXIT

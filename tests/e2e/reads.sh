@@ -5,7 +5,7 @@
 # and, on the S3 simulator with injected truncated bodies and resets, reads that continue from
 # the last byte received.
 source "$(dirname "$0")/lib.sh"
-S3SIM_BIN=${S3SIM_BIN:-$REPO/build/bench/s3sim}
+S3SIM_BIN=${S3SIM_BIN:-$(dirname "$S3FS_BIN")/../../bench/s3sim}  # beside the s3fs under test
 B=$(make_bucket reads)
 M=$E2E_TMP/mnt
 head -c $((200 << 20)) /dev/urandom > "$E2E_TMP/big.src"

@@ -439,6 +439,7 @@ class FakeObjectStore final : public fs::ObjectStore {
     o.meta.storage_class = attrs.storage_class;
     o.meta.has_metadata = true;
     o.body = std::move(body);
+    o.tags = attrs.tags;
     std::string etag = o.meta.etag;
     objects_[key] = std::move(o);
     return etag;

@@ -197,5 +197,20 @@ TEST_F(FsEditTest, RenamingAnOpenEditedFileKeepsItsUnstagedBytesReadable) {
   EXPECT_TRUE(store_->Body("b.bin") == expected_);
 }
 
+TEST_F(FsEditTest, ANewVersionOfATaggedObjectKeepsItsTags) {
+  expected_ = Pattern(0, 32 * kMiB);
+  store_->Seed("tagged.bin", expected_);
+  ASSERT_TRUE(store_->PutTags("tagged.bin", {{"project", "x"}, {"tier", "gold"}}).ok());
+  auto e = fs_->Lookup(kRootIno, "tagged.bin");
+  ASSERT_TRUE(e.ok());
+  auto fh = fs_->Open(e->attr.ino, O_RDWR);
+  ASSERT_TRUE(fh.ok());
+  WriteAt(e->attr.ino, *fh, 3 * kMiB, "edited");
+  Close(e->attr.ino, *fh);
+  EXPECT_TRUE(store_->Body("tagged.bin") == expected_);
+  ASSERT_EQ(store_->Tags("tagged.bin").size(), 2u);
+  EXPECT_EQ(store_->Tags("tagged.bin")[1].value, "gold");
+}
+
 }  // namespace
 }  // namespace s3fs::fs

@@ -74,6 +74,38 @@ TEST(MountArgs, TmpdirStagesWrittenDataUnlessUseCacheIsGiven) {
   EXPECT_FALSE(Parse({"b", "/m", "-o", "tmpdir"}).ok());
 }
 
+TEST(MountArgs, RateLimitOptions) {
+  auto c = Parse({"b", "/m"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->conn.max_requests_per_sec, 0u);
+  EXPECT_TRUE(c->conn.adaptive_slowdown);
+  EXPECT_FALSE(RateLimitsFor(c->conn).partition);
+  c = Parse({"b", "/m", "-o",
+             "url=http://127.0.0.1:7480,max_requests_per_sec=200,max_concurrent_requests=16,"
+             "max_upload_bps=20M,max_download_bps=1G,adaptive_slowdown=0,rate_limit_per_bucket"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->conn.max_requests_per_sec, 200u);
+  EXPECT_EQ(c->conn.max_concurrent_requests, 16u);
+  EXPECT_EQ(c->conn.max_upload_bps, 20ULL << 20);
+  EXPECT_EQ(c->conn.max_download_bps, 1ULL << 30);
+  EXPECT_FALSE(c->conn.adaptive_slowdown);
+  http::RateLimits l = RateLimitsFor(c->conn);
+  EXPECT_DOUBLE_EQ(l.requests_per_sec, 200);
+  EXPECT_EQ(l.max_concurrent, 16);
+  EXPECT_EQ(l.upload_bytes_per_sec, 20ULL << 20);
+  EXPECT_FALSE(l.adaptive);
+  ASSERT_TRUE(l.partition);
+  http::Request r;
+  r.url = "http://127.0.0.1:7480/bkt/some/key";
+  EXPECT_EQ(l.partition(r), "127.0.0.1:7480/bkt");
+  c = Parse({"b", "/m", "-o", "max_download_bps=512K"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->conn.max_download_bps, 512ULL << 10);
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "max_upload_bps=fast"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "max_requests_per_sec=-1"}).ok());
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "adaptive_slowdown=maybe"}).ok());
+}
+
 TEST(MountArgs, NoCheckCertificateTurnsVerificationOff) {
   auto c = Parse({"b", "/m"});
   ASSERT_TRUE(c.ok());

@@ -57,6 +57,7 @@ struct WriteAttrs {
 
   std::string storage_class;
   s3::Sse sse;
+  std::vector<s3::Tag> tags;  // object tags to set with the data (a rewrite carries them over)
 };
 
 class ObjectStore {

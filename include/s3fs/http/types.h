@@ -24,9 +24,22 @@ namespace s3fs::http {
 enum class Method { kGet, kHead, kPut, kPost, kDelete };
 std::string_view MethodName(Method m);
 
+// True for headers whose values are secrets: credentials and signatures (Authorization,
+// Proxy-Authorization, X-Amz-Security-Token, X-aws-ec2-metadata-token) and SSE-C keys
+// (X-Amz-[Copy-Source-]Server-Side-Encryption-Customer-Key*). Case-insensitive. Their values
+// are never logged, and Headers wipes them from memory when it drops them.
+bool IsSecretHeader(std::string_view name);
+
 class Headers {
  public:
   using Entry = std::pair<std::string, std::string>;
+  Headers() = default;
+  Headers(const Headers&) = default;
+  Headers(Headers&&) noexcept = default;
+  // Both wipe the secret values held before.
+  Headers& operator=(const Headers& other);
+  Headers& operator=(Headers&& other) noexcept;
+  ~Headers() { WipeSecretValues(); }
   // Replaces any existing header of the same name (case-insensitive).
   void Set(std::string name, std::string value);
   // Appends without replacing (multi-valued headers).
@@ -37,6 +50,9 @@ class Headers {
   bool Has(std::string_view name) const { return Get(name).has_value(); }
   const std::vector<Entry>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
+  // Overwrites the values of secret headers (IsSecretHeader) with zeros and empties them; the
+  // names stay. Called on destruction, assignment and Remove/Set of a secret header.
+  void WipeSecretValues();
 
  private:
   std::vector<Entry> entries_;

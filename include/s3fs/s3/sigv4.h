@@ -41,7 +41,37 @@ struct SigningParams {
 };
 
 // Pieces of a signature, exposed for tests and debug logging (never log the signing key).
+// The canonical request holds the signed header values (a session token, an SSE-C key): it
+// is wiped when the parts are destroyed or overwritten.
 struct SignatureParts {
+  SignatureParts() = default;
+  SignatureParts(const SignatureParts&) = default;
+  SignatureParts(SignatureParts&&) noexcept = default;
+  SignatureParts& operator=(const SignatureParts& o) {
+    if (this != &o) {
+      Wipe();
+      canonical_request = o.canonical_request;
+      string_to_sign = o.string_to_sign;
+      signature = o.signature;
+      signed_headers = o.signed_headers;
+      authorization = o.authorization;
+    }
+    return *this;
+  }
+  SignatureParts& operator=(SignatureParts&& o) noexcept {
+    if (this != &o) {
+      Wipe();
+      canonical_request = std::move(o.canonical_request);
+      string_to_sign = std::move(o.string_to_sign);
+      signature = std::move(o.signature);
+      signed_headers = std::move(o.signed_headers);
+      authorization = std::move(o.authorization);
+    }
+    return *this;
+  }
+  ~SignatureParts() { Wipe(); }
+  void Wipe() { SecureWipe(canonical_request.data(), canonical_request.size()); }
+
   std::string canonical_request;
   std::string string_to_sign;
   std::string signature;       // hex

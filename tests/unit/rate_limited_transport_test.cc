@@ -1,0 +1,371 @@
+// RateLimitedTransport over fake transports and a FakeClock: paced request starts, the
+// concurrency cap with its queue, upload/download byte rates, adaptive slow-down after 503
+// and its additive recovery, per-bucket isolation, shutdown.
+#include "s3fs/http/rate_limited_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "s3fs/common/clock.h"
+#include "tests/fakes/fake_transport.h"
+
+namespace s3fs::http {
+namespace {
+
+using namespace std::chrono_literals;
+using s3fs::testing::FakeTransport;
+using Answer = Result<Response, TransportError>;
+
+// Holds every request until the test completes it (an in-flight request stays in flight).
+class HeldTransport final : public Transport {
+ public:
+  struct Held {
+    Request request;
+    Completion done;
+    std::chrono::milliseconds delay;
+  };
+  void SendAsync(Request request, Completion done, std::chrono::milliseconds delay) override {
+    std::lock_guard lock(mu_);
+    held_.push_back(Held{std::move(request), std::move(done), delay});
+    sent_++;
+  }
+  // Completes the oldest held request with `status`.
+  void CompleteOldest(int status = 200, uint64_t bytes = 0) {
+    Completion done;
+    {
+      std::lock_guard lock(mu_);
+      ASSERT_FALSE(held_.empty());
+      done = std::move(held_.front().done);
+      held_.pop_front();
+    }
+    Response r;
+    r.status = status;
+    r.bytes_received = bytes;
+    done(std::move(r));
+  }
+  size_t held() const {
+    std::lock_guard lock(mu_);
+    return held_.size();
+  }
+  int sent() const {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+  std::vector<std::chrono::milliseconds> delays() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::chrono::milliseconds> d;
+    for (const auto& h : held_) d.push_back(h.delay);
+    return d;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<Held> held_;
+  int sent_ = 0;
+};
+
+Request Get(std::string url = "http://h/b/k") {
+  Request r;
+  r.url = std::move(url);
+  return r;
+}
+
+Request Put(size_t bytes) {
+  Request r;
+  r.method = Method::kPut;
+  r.url = "http://h/b/k";
+  r.body = std::make_shared<const std::string>(bytes, 'x');
+  return r;
+}
+
+struct Results {
+  std::vector<int> statuses;
+  int failures = 0;
+  Completion Collect() {
+    return [this](Answer a) {
+      if (a.ok()) {
+        statuses.push_back(a->status);
+      } else {
+        failures++;
+      }
+    };
+  }
+};
+
+RateLimits NoAdaptive() {
+  RateLimits l;
+  l.adaptive = false;
+  return l;
+}
+
+TEST(RateLimitedTransportTest, PacesRequestStartsAtTheRate) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l = NoAdaptive();
+  l.requests_per_sec = 10;
+  RateLimitedTransport t(fake, l, clock);
+  Results res;
+  for (int i = 0; i < 5; ++i) t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(res.statuses.size(), 5u);
+  EXPECT_EQ(fake->delays(),
+            (std::vector<std::chrono::milliseconds>{0ms, 100ms, 200ms, 300ms, 400ms}));
+  // Once the paced starts are in the past, the next request goes at once.
+  clock->Advance(1s);
+  t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(fake->delays().back(), 0ms);
+  // 100 more at 10/s: the last starts 10 s from now (0.1 s after the one just sent).
+  auto before = fake->delays().size();
+  for (int i = 0; i < 100; ++i) t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(fake->delays()[before], 100ms);
+  EXPECT_EQ(fake->delays()[before + 99], 10000ms);
+}
+
+TEST(RateLimitedTransportTest, UnlimitedPassesStraightThrough) {
+  auto fake = std::make_shared<FakeTransport>();
+  RateLimitedTransport t(fake, NoAdaptive(), std::make_shared<FakeClock>());
+  Results res;
+  for (int i = 0; i < 50; ++i) t.SendAsync(Get(), res.Collect());
+  for (auto d : fake->delays()) EXPECT_EQ(d, 0ms);
+  // A caller's delay (retry backoff) is kept.
+  t.SendAsync(Get(), res.Collect(), 750ms);
+  EXPECT_EQ(fake->delays().back(), 750ms);
+  EXPECT_EQ(res.statuses.size(), 51u);
+}
+
+TEST(RateLimitedTransportTest, ConcurrencyCapQueuesAndAdmitsOnCompletion) {
+  auto held = std::make_shared<HeldTransport>();
+  RateLimits l = NoAdaptive();
+  l.max_concurrent = 2;
+  RateLimitedTransport t(held, l, std::make_shared<FakeClock>());
+  Results res;
+  for (int i = 0; i < 5; ++i) t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(held->sent(), 2);
+  EXPECT_EQ(t.Stats().queued, 3u);
+  EXPECT_EQ(t.Stats().in_flight, 2u);
+  held->CompleteOldest();
+  EXPECT_EQ(held->sent(), 3);
+  EXPECT_EQ(held->held(), 2u);  // never more than the cap in flight
+  held->CompleteOldest();
+  held->CompleteOldest();
+  held->CompleteOldest();
+  EXPECT_EQ(held->sent(), 5);
+  held->CompleteOldest();
+  EXPECT_EQ(res.statuses.size(), 5u);
+  EXPECT_EQ(t.Stats().in_flight, 0u);
+  EXPECT_EQ(t.Stats().queued, 0u);
+}
+
+TEST(RateLimitedTransportTest, DueRequestsGoBeforeOnesWaitingForBackoff) {
+  auto held = std::make_shared<HeldTransport>();
+  RateLimits l = NoAdaptive();
+  l.max_concurrent = 1;
+  auto clock = std::make_shared<FakeClock>();
+  RateLimitedTransport t(held, l, clock);
+  std::vector<std::string> order;
+  auto note = [&order](std::string name) {
+    return [&order, name](Answer) { order.push_back(name); };
+  };
+  t.SendAsync(Get("http://h/b/first"), note("first"));
+  t.SendAsync(Get("http://h/b/retry"), note("retry"), 5000ms);  // backoff
+  t.SendAsync(Get("http://h/b/due"), note("due"));
+  held->CompleteOldest();
+  held->CompleteOldest();
+  clock->Advance(10s);
+  held->CompleteOldest();
+  EXPECT_EQ(order, (std::vector<std::string>{"first", "due", "retry"}));
+}
+
+TEST(RateLimitedTransportTest, QueuedRequestsAbortWhenDestroyed) {
+  auto held = std::make_shared<HeldTransport>();
+  RateLimits l = NoAdaptive();
+  l.max_concurrent = 1;
+  Results res;
+  {
+    RateLimitedTransport t(held, l, std::make_shared<FakeClock>());
+    for (int i = 0; i < 3; ++i) t.SendAsync(Get(), res.Collect());
+  }
+  EXPECT_EQ(res.failures, 2);
+  held->CompleteOldest();  // the one in flight still completes through the wrapped transport
+  EXPECT_EQ(res.statuses.size(), 1u);
+}
+
+TEST(RateLimitedTransportTest, UploadBytesArePaidBeforeTheNextUpload) {
+  auto fake = std::make_shared<FakeTransport>();
+  RateLimits l = NoAdaptive();
+  l.upload_bytes_per_sec = 1 << 20;
+  RateLimitedTransport t(fake, l, std::make_shared<FakeClock>());
+  Results res;
+  for (int i = 0; i < 3; ++i) t.SendAsync(Put(512 << 10), res.Collect());
+  t.SendAsync(Get(), res.Collect());  // no body: not held back by uploads
+  EXPECT_EQ(fake->delays(), (std::vector<std::chrono::milliseconds>{0ms, 500ms, 1000ms, 0ms}));
+}
+
+TEST(RateLimitedTransportTest, DownloadBytesFromRangeAndFromWhatArrived) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l = NoAdaptive();
+  l.download_bytes_per_sec = 1 << 20;
+  RateLimitedTransport t(fake, l, clock);
+  Results res;
+  Request ranged = Get();
+  ranged.headers.Set("Range", "bytes=0-1048575");  // 1 MiB
+  fake->Push(206, std::string(1 << 20, 'd'));
+  t.SendAsync(std::move(ranged), res.Collect());
+  t.SendAsync(Get(), res.Collect());  // waits for the 1 MiB: 1 s
+  EXPECT_EQ(fake->delays()[1], 1000ms);
+  // An unranged GET that brought 2 MiB is charged at completion: 2 s more after the 1 s.
+  fake->Push(200, std::string(2 << 20, 'd'));
+  t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(fake->delays()[2], 1000ms);  // held back only by the first 1 MiB
+  t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(fake->delays()[3], 3000ms);
+  // Time passes: all paid, the next one goes at once.
+  clock->Advance(10s);
+  t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(fake->delays()[4], 0ms);
+}
+
+TEST(RateLimitedTransportTest, SlowDownHalvesTheConfiguredRateAndRecoversAdditively) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l;
+  l.requests_per_sec = 100;
+  RateLimitedTransport t(fake, l, clock);
+  Results res;
+  fake->Push(503, "<Error><Code>SlowDown</Code></Error>");
+  t.SendAsync(Get(), res.Collect());
+  EXPECT_EQ(t.Stats().slowdowns, 1u);
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 50);
+  clock->Advance(1s);
+  // Paced at 50/s now: 20 ms apart (the first success already adds a little back).
+  t.SendAsync(Get(), res.Collect());
+  t.SendAsync(Get(), res.Collect());
+  auto d = fake->delays();
+  EXPECT_EQ(d[1], 0ms);
+  EXPECT_GE(d[2], 19ms);
+  EXPECT_LE(d[2], 20ms);
+  // Each success adds (100/10)/allowed: about 5 s worth of successes at the allowed rate
+  // bring it back to 100, and not much sooner.
+  int successes = 2;
+  while (t.Stats().allowed_rps < 100 && successes < 10000) {
+    t.SendAsync(Get(), res.Collect());
+    successes++;
+  }
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 100);
+  EXPECT_GT(successes, 300);  // (100^2 - 50^2) / (2 * 10) = 375 in the continuous limit
+  EXPECT_LT(successes, 450);
+}
+
+TEST(RateLimitedTransportTest, SlowDownNeverGoesBelowTheFloor) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l;
+  l.requests_per_sec = 8;
+  l.adaptive_floor_rps = 2;
+  fake->SetHandler([](const s3fs::testing::RecordedRequest&) { return FakeTransport::Reply(503); });
+  RateLimitedTransport t(fake, l, clock);
+  Results res;
+  for (int i = 0; i < 6; ++i) {
+    t.SendAsync(Get(), res.Collect());
+    clock->Advance(2s);
+  }
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 2);
+  EXPECT_EQ(t.Stats().slowdowns, 6u);  // 8 -> 4 -> 2 -> 2 ...
+}
+
+TEST(RateLimitedTransportTest, OneBurstOfSlowDownsHalvesOnce) {
+  auto held = std::make_shared<HeldTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l;
+  l.requests_per_sec = 1000;
+  RateLimitedTransport t(held, l, clock);
+  Results res;
+  for (int i = 0; i < 10; ++i) t.SendAsync(Get(), res.Collect());
+  clock->Advance(1s);
+  for (int i = 0; i < 10; ++i) held->CompleteOldest(503);
+  EXPECT_EQ(t.Stats().slowdowns, 1u);
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 500);
+  // A request sent after the slow-down that is refused again halves again.
+  t.SendAsync(Get(), res.Collect());
+  held->CompleteOldest(503);
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 250);
+}
+
+TEST(RateLimitedTransportTest, SlowDownWithoutALimitStartsFromTheMeasuredRate) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimitedTransport t(fake, RateLimits{}, clock);
+  Results res;
+  for (int i = 0; i < 50; ++i) {
+    t.SendAsync(Get(), res.Collect());
+    clock->Advance(20ms);  // 50/s
+  }
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 0);  // unlimited so far
+  fake->Push(503);
+  t.SendAsync(Get(), res.Collect());
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 25);  // 50 measured over the last second, halved
+  t.SendAsync(Get(), res.Collect());
+  t.SendAsync(Get(), res.Collect());
+  auto d = fake->delays();
+  EXPECT_EQ(d.back() - d[d.size() - 2], 40ms);
+  // Successes lift the limit again once the measured rate is reached.
+  for (int i = 0; i < 10000 && t.Stats().allowed_rps > 0; ++i) t.SendAsync(Get(), res.Collect());
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 0);
+}
+
+TEST(RateLimitedTransportTest, BucketsAreIsolatedWhenAsked) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l;
+  l.requests_per_sec = 10;
+  l.partition = [](const Request& r) { return BucketPartition(r.url, "h"); };
+  RateLimitedTransport t(fake, l, clock);
+  Results res;
+  t.SendAsync(Get("http://h/a/1"), res.Collect());
+  t.SendAsync(Get("http://h/b/1"), res.Collect());
+  t.SendAsync(Get("http://h/a/2"), res.Collect());
+  t.SendAsync(Get("http://h/b/2"), res.Collect());
+  EXPECT_EQ(fake->delays(), (std::vector<std::chrono::milliseconds>{0ms, 0ms, 100ms, 100ms}));
+  // A slow-down of bucket a leaves bucket b alone.
+  clock->Advance(1s);
+  fake->Push(503);
+  t.SendAsync(Get("http://h/a/3"), res.Collect());
+  clock->Advance(1s);
+  t.SendAsync(Get("http://h/a/4"), res.Collect());
+  t.SendAsync(Get("http://h/a/5"), res.Collect());
+  t.SendAsync(Get("http://h/b/3"), res.Collect());
+  t.SendAsync(Get("http://h/b/4"), res.Collect());
+  auto d = fake->delays();
+  EXPECT_GE(d[6], 190ms);  // a: 5/s
+  EXPECT_EQ(d[8], 100ms);  // b: still 10/s
+}
+
+TEST(RateLimitedTransportTest, SharedLimitsWithoutPartition) {
+  auto fake = std::make_shared<FakeTransport>();
+  RateLimits l = NoAdaptive();
+  l.requests_per_sec = 10;
+  RateLimitedTransport t(fake, l, std::make_shared<FakeClock>());
+  Results res;
+  t.SendAsync(Get("http://h/a/1"), res.Collect());
+  t.SendAsync(Get("http://h/b/1"), res.Collect());
+  EXPECT_EQ(fake->delays()[1], 100ms);
+}
+
+TEST(BucketPartitionTest, PathStyleAndVirtualHosted) {
+  EXPECT_EQ(BucketPartition("http://127.0.0.1:7480/bkt/key/x?list-type=2", "127.0.0.1"),
+            "127.0.0.1:7480/bkt");
+  EXPECT_EQ(BucketPartition("http://127.0.0.1:7480/bkt?list-type=2", "127.0.0.1"),
+            "127.0.0.1:7480/bkt");
+  EXPECT_EQ(BucketPartition("https://bkt.s3.amazonaws.com/key", "s3.amazonaws.com"),
+            "bkt.s3.amazonaws.com");
+  EXPECT_EQ(BucketPartition("https://s3.amazonaws.com/", "s3.amazonaws.com"), "s3.amazonaws.com/");
+  EXPECT_EQ(BucketPartition("http://[::1]:9000/b/k", "[::1]"), "[::1]:9000/b");
+}
+
+}  // namespace
+}  // namespace s3fs::http
