@@ -294,7 +294,7 @@ bounded_fail() {
   wait "$pid" || rc=$?
   if [ $over = 0 ] && [ $rc -ne 0 ] && [ -z "$d" ] &&
     grep -qE 'Input/output error|timed out|EIO|ETIMEDOUT' "$E2E_TMP/bf.out"; then
-    log "ok   $desc: $(secs "${T[$key]}") s: $(head -1 "$E2E_TMP/bf.out")"
+    log "ok   $desc: $(secs "${T[$key]}") s: $(grep -m1 -E 'Input/output error|timed out|EIO|ETIMEDOUT' "$E2E_TMP/bf.out")"
   else
     FAILURES=$((FAILURES + 1))
     log "FAIL $desc (exit $rc, $(secs "${T[$key]}") s, bound $BOUND s)"
