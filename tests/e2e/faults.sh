@@ -265,7 +265,7 @@ except OSError as e:
     sys.exit(1)
 EOF
 WPID=$!
-for _ in $(seq 100); do grep -q opened "$WOUT" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs opened "$WOUT" && break; sleep 0.05; done
 stop_sim
 T_DEAD=$(now_ms)
 sleep 1.5  # the cached attributes and listings expire
