@@ -320,8 +320,11 @@ start_sim
 s3ctl mb s3://dying >/dev/null
 T_BACK=$(now_ms)
 # The breaker lets a probe through 30 s after it opened (docs/errors.md); allow 30 s more.
+# Recovered means through S3: a write whose fsync and close succeed (bash ignores close()
+# errors, and a failed upload's data stays readable in the mount) and an object the simulator
+# holds.
 timed recover "dead: the same mount works again once the endpoint is back (no remount)" \
-  "for i in \$(seq 240); do echo back > $M2/h 2>/dev/null && test \"\$(cat $M2/h)\" = back && exit 0; sleep 0.25; done; exit 1"
+  "for i in \$(seq 240); do python3 -c 'import os,sys; fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644); os.write(fd, b\"back\\n\"); os.fsync(fd); os.close(fd)' $M2/h 2>/dev/null && break; sleep 0.25; done; test \"\$(cat $M2/h)\" = back && s3ctl get s3://dying/h $E2E_TMP/h.got && test \"\$(cat $E2E_TMP/h.got)\" = back"
 T_OK=$(now_ms)
 check "dead: the mount lists again" "ls $M2 | grep -qx h"
 check "dead: breaker transitions closed->open->half_open->closed in the metrics" \
