@@ -1,6 +1,8 @@
 // Client core: addressing, signing, the retry loop and the per-request log line.
 #include "s3fs/s3/client.h"
 
+#include <map>
+
 #include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
 #include "s3fs/s3/crypto.h"
@@ -14,6 +16,9 @@ struct Client::Attempt {
   Operation op;
   Callback<http::Response> done;
   int attempts = 0;
+  // Failed attempts per retry rule (SlowDown, 5xx, network, stream): each rule's budget counts
+  // only its own failures, so a SlowDown or two do not use up an InternalError's attempts.
+  std::map<const RetryRule*, int> failures;
   std::chrono::steady_clock::time_point started;
   uint64_t sink_bytes = 0;      // body bytes delivered to op.sink so far
   uint64_t bytes_sent = 0;      // request bodies of every attempt (observer)
@@ -246,6 +251,10 @@ void Client::StartAttempt(std::shared_ptr<Attempt> a, std::chrono::milliseconds 
   auto self = this;
   auto on_done = [self, a](Result<http::Response, http::TransportError> r) {
     if (!r.ok()) {
+      // A streamed body that broke: what reached the sink was transferred (and is not sent
+      // again: such an attempt is not retried).
+      self->stats_.bytes_received += a->sink_bytes;
+      a->bytes_received += a->sink_bytes;
       self->Finish(a, Fail(FromTransport(r.error())));
       return;
     }
@@ -305,8 +314,10 @@ void Client::Finish(std::shared_ptr<Attempt> a, S3Result<http::Response> result)
     }
   }
   bool replayable = a->sink_bytes == 0;
-  auto delay = replayable && a->attempts > 0 ? config_.retry.NextDelay(e, a->attempts, *random_)
-                                             : std::nullopt;
+  std::optional<std::chrono::milliseconds> delay;
+  if (const RetryRule* rule = config_.retry.RuleFor(e); rule != nullptr && replayable) {
+    delay = config_.retry.NextDelay(e, ++a->failures[rule], *random_);
+  }
   if (delay && e.kind != "CircuitOpen") {
     stats_.retries++;
     if (config_.observer) config_.observer->OnRetry(a->op.name, a->op.bucket, a->attempts, e);

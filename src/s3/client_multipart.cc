@@ -1,4 +1,5 @@
 // Multipart upload operations.
+#include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
 #include "s3fs/s3/client.h"
 #include "s3fs/s3/crypto.h"
@@ -210,8 +211,37 @@ void Client::CompleteMultipartUploadAsync(CompleteMultipartUploadRequest req,
   op.body = std::make_shared<const std::string>(
       xml::BuildCompleteMultipartUpload(req.parts, req.checksum));
   std::string expected_etag = MultipartEtag(req.parts);
-  Execute(std::move(op), [done = std::move(done), expected_etag](S3Result<http::Response> r) {
-    if (!r.ok()) return done(Fail(std::move(r).error()));
+  HeadObjectRequest head;
+  head.bucket = req.bucket;
+  head.key = req.key;
+  if (req.sse.kind == Sse::Kind::kCustomer) head.sse = req.sse;
+  Execute(std::move(op), [this, done = std::move(done), expected_etag,
+                          head = std::move(head)](S3Result<http::Response> r) mutable {
+    if (!r.ok()) {
+      // An attempt the server applied but whose answer was lost (connection reset, truncated
+      // body) is retried and finds the upload gone. If the key now holds exactly these parts
+      // (the multipart ETag is MD5 of the parts' MD5s), that lost answer was the success.
+      if (r.error().kind == "UploadNotFound" && !expected_etag.empty()) {
+        S3Error gone = std::move(r).error();
+        std::string key = head.key;
+        HeadObjectAsync(std::move(head), [done = std::move(done), expected_etag, key,
+                                          gone = std::move(gone)](S3Result<ObjectInfo> h) {
+          if (!h.ok() || StripQuotes(h->etag) != StripQuotes(expected_etag)) {
+            return done(Fail(gone));
+          }
+          S3FS_LOG_INFO(
+              "CompleteMultipartUpload of {}: the upload was gone on a retry, but the "
+              "object holds its parts (ETag {}): completed by the earlier attempt",
+              key, h->etag);
+          CompleteMultipartUploadOutput out;
+          out.etag = h->etag;
+          out.version_id = h->version_id;
+          done(std::move(out));
+        });
+        return;
+      }
+      return done(Fail(std::move(r).error()));
+    }
     auto out = xml::ParseCompleteMultipartUpload(r->body);
     if (out.ok()) {
       out->version_id = r->headers.Get("x-amz-version-id").value_or("");

@@ -126,9 +126,30 @@ TEST_F(ClientTest, RetriesServerErrorsWithBackoffThenSucceeds) {
   auto delays = transport_->delays();
   ASSERT_EQ(delays.size(), 3u);
   EXPECT_EQ(delays[0], 0ms);
-  EXPECT_EQ(delays[1], 500ms);   // SlowDown: ceiling 1 s x jitter 0.5
-  EXPECT_EQ(delays[2], 1000ms);  // InternalError, attempt 2: ceiling 2 s x 0.5
+  EXPECT_EQ(delays[1], 500ms);  // SlowDown: ceiling 1 s x jitter 0.5
+  EXPECT_EQ(delays[2], 500ms);  // first InternalError: ceiling 1 s x 0.5 (its own rule)
   EXPECT_EQ(client_->stats().retries.load(), 2u);
+}
+
+// Each retry rule counts only its own failures: two SlowDowns do not use up the three
+// attempts an InternalError gets (a 13%-faulty endpoint failed operations this way).
+TEST_F(ClientTest, RetryBudgetsArePerErrorClass) {
+  transport_->Push(503, "<Error><Code>SlowDown</Code></Error>");
+  transport_->Push(503, "<Error><Code>SlowDown</Code></Error>");
+  transport_->Push(500, "<Error><Code>InternalError</Code></Error>");
+  transport_->PushError(http::TransportError::Kind::kConnect);
+  transport_->Push(500, "<Error><Code>InternalError</Code></Error>");
+  transport_->Push(200, "data");
+  auto r = client_->GetObject({"bkt", "k"});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(transport_->requests().size(), 6u);
+  // Still bounded: a third InternalError ends it.
+  for (int i = 0; i < 3; ++i) transport_->Push(500, "<Error><Code>InternalError</Code></Error>");
+  transport_->Push(200, "data");
+  auto r2 = client_->GetObject({"bkt", "k"});
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r2.error().kind, "InternalError");
+  EXPECT_EQ(transport_->requests().size(), 9u);
 }
 
 TEST_F(ClientTest, GivesUpAfterMaxAttemptsAndNeverSaysNotFound) {
@@ -180,6 +201,54 @@ TEST_F(ClientTest, CircuitBreakerFailsFastWhenEndpointIsDead) {
     return FakeTransport::Answer(std::move(r));
   });
   EXPECT_TRUE(client_->ListBuckets().ok());
+}
+
+// A Complete the server applied but whose answer was lost (reset, truncated body) is retried
+// and finds the upload gone: the object holding exactly these parts makes it a success.
+TEST_F(ClientTest, CompleteWhoseAnswerWasLostIsConfirmedByTheObjectEtag) {
+  CompleteMultipartUploadRequest req;
+  req.bucket = "bkt";
+  req.key = "big";
+  req.upload_id = "u1";
+  req.parts = {{1, "\"" + std::string(32, 'a') + "\"", ""},
+               {2, "\"" + std::string(32, 'b') + "\"", ""}};
+  const std::string etag = MultipartEtag(req.parts);
+  transport_->PushError(http::TransportError::Kind::kReceive, "connection reset");
+  transport_->Push(404, "<Error><Code>NoSuchUpload</Code></Error>");
+  http::Headers h;
+  h.Set("ETag", etag);
+  transport_->Push(200, "", h);
+  auto r = client_->CompleteMultipartUpload(req);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->etag, etag);
+  auto sent = transport_->requests();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[1].method, http::Method::kPost);
+  EXPECT_EQ(sent[2].method, http::Method::kHead);
+  EXPECT_EQ(sent[2].url, "http://127.0.0.1:7480/bkt/big");
+}
+
+TEST_F(ClientTest, CompleteOfAnUploadGoneWithOtherContentStaysAnError) {
+  CompleteMultipartUploadRequest req;
+  req.bucket = "bkt";
+  req.key = "big";
+  req.upload_id = "u1";
+  req.parts = {{1, "\"" + std::string(32, 'a') + "\"", ""}};
+  // The key holds something else (another writer's object): the upload was not ours to finish.
+  transport_->Push(404, "<Error><Code>NoSuchUpload</Code></Error>");
+  http::Headers h;
+  h.Set("ETag", "\"0123456789abcdef0123456789abcdef-3\"");
+  transport_->Push(200, "", h);
+  auto r = client_->CompleteMultipartUpload(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, "UploadNotFound");
+  // No object at all.
+  transport_->Push(404, "<Error><Code>NoSuchUpload</Code></Error>");
+  transport_->Push(404, "");
+  r = client_->CompleteMultipartUpload(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, "UploadNotFound");
+  EXPECT_EQ(transport_->requests().size(), 4u);
 }
 
 class CollectSink final : public http::BodySink {
