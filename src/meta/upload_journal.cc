@@ -105,14 +105,6 @@ class LmdbUploadJournal final : public UploadJournal {
     }
   }
 
-  std::vector<JournaledUpload> Orphans() override {
-    std::vector<JournaledUpload> out;
-    for (auto& u : All()) {
-      if (!OwnerAlive(u.owner)) out.push_back(std::move(u));
-    }
-    return out;
-  }
-
   std::vector<JournaledUpload> All() override {
     std::lock_guard lock(mu_);
     std::vector<JournaledUpload> out;
@@ -153,13 +145,6 @@ class MemoryUploadJournal final : public UploadJournal {
     std::lock_guard lock(mu_);
     entries_.erase(upload_id);
   }
-  std::vector<JournaledUpload> Orphans() override {
-    std::vector<JournaledUpload> out;
-    for (auto& u : All()) {
-      if (!OwnerAlive(u.owner)) out.push_back(std::move(u));
-    }
-    return out;
-  }
   std::vector<JournaledUpload> All() override {
     std::lock_guard lock(mu_);
     std::vector<JournaledUpload> out;
@@ -174,6 +159,14 @@ class MemoryUploadJournal final : public UploadJournal {
 };
 
 }  // namespace
+
+std::vector<JournaledUpload> UploadJournal::Orphans() {
+  std::vector<JournaledUpload> out;
+  for (auto& u : All()) {
+    if (!OwnerAlive(u.owner)) out.push_back(std::move(u));
+  }
+  return out;
+}
 
 std::string CurrentOwner() {
   const long pid = static_cast<long>(::getpid());

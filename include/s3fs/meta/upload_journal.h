@@ -34,8 +34,8 @@ class UploadJournal {
   virtual bool Begin(const std::string& upload_id, const std::string& key) = 0;
   // Forgets an upload that was completed or aborted.
   virtual void End(const std::string& upload_id) = 0;
-  // Uploads recorded by processes that no longer run.
-  virtual std::vector<JournaledUpload> Orphans() = 0;
+  // Uploads recorded by processes that no longer run (All() filtered by OwnerAlive).
+  std::vector<JournaledUpload> Orphans();
   // Every entry (diagnostics and tests).
   virtual std::vector<JournaledUpload> All() = 0;
 };
