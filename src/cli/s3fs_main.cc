@@ -361,11 +361,22 @@ int Main(int argc, char** argv) {
     }
   }
   c.fs.metrics = registry;
+  c.fs.journal = journal;
   auto filesystem = fs::Filesystem::Create(c.fs, store, RealClock::Instance());
   if (!filesystem.ok()) {
     daemon.ReportFailure("cannot start the filesystem: " +
                          std::string(std::strerror(filesystem.error())));
     return 1;
+  }
+  if (journal) {
+    // Closes a crashed mount accepted (async_close) and did not upload: uploaded now.
+    auto rec = (*filesystem)->RecoverPendingCloses();
+    if (rec.found > 0) {
+      S3FS_LOG_WARN(
+          "upload journal: {} closed files a stopped mount had not uploaded: {} uploaded now, "
+          "{} were already in S3, {} kept aside (changed by another client), {} failed",
+          rec.found, rec.uploaded, rec.already, rec.conflicts, rec.failed);
+    }
   }
   fuse::MountOptions mo;
   mo.mountpoint = c.mountpoint;

@@ -117,6 +117,11 @@ Common options (-o):
   multipart_size=MB         multipart part size (default 16)
   parallel_count=N          parts in flight per file (default 8)
   stream_writes=0|1         upload parts while a new file is written (default 1)
+  async_close[=0|1]         close() returns once written data is on local disk and
+                            journaled; uploads follow (a crash: the next mount uploads
+                            them). fsync() still waits for S3. Default 0
+  async_close_max_files=N   closes waiting for their upload at most (default 1000)
+  async_close_max_mb=MB     bytes waiting for their upload at most (default 1024)
   upload_slots=N            parts in flight across all files (default 32)
   random_read_cache_max=MB  random readers fetch objects up to this size whole (default 1024)
   read_parallel=N           ranged GETs in flight ahead of a sequential reader (default 16)
@@ -133,7 +138,7 @@ Common options (-o):
   max_concurrent_requests=N requests in flight (default: no limit)
   max_upload_bps=SIZE       upload bytes per second, e.g. 20M (default: no limit)
   max_download_bps=SIZE     download bytes per second (default: no limit)
-  adaptive_slowdown=0|1     halve the request rate after a 503 SlowDown (default 1)
+  adaptive_slowdown=0|1     halve the request rate when 503 SlowDowns cluster (default 1)
   rate_limit_per_bucket     limits apply to each bucket separately
   ssl_verify_hostname=0     do not verify TLS certificates (unsafe)
   dbglevel=LEVEL            crit|err|warn|info|debug
@@ -303,6 +308,19 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
     } else if (name == "parallel_count") {
       if (!ParseUint(value, &n) || n < 1 || n > 256) return fail("parallel_count= is 1 to 256");
       c.parallel_count = static_cast<int>(n);
+    } else if (name == "async_close") {
+      if (has_value && value != "0" && value != "1") return fail("async_close= is 0 or 1");
+      c.fs.async_close = !has_value || value == "1";
+    } else if (name == "async_close_max_files") {
+      if (!ParseUint(value, &n) || n < 1 || n > 1000000) {
+        return fail("async_close_max_files= is a number of files, 1 or more");
+      }
+      c.fs.async_close_max_files = static_cast<int>(n);
+    } else if (name == "async_close_max_mb") {
+      if (!ParseUint(value, &n) || n < 1 || n > (1ULL << 24)) {
+        return fail("async_close_max_mb= is in MB, 1 or more");
+      }
+      c.fs.async_close_max_bytes = n << 20;
     } else if (name == "stream_writes") {
       if (value != "0" && value != "1") return fail("stream_writes= is 0 or 1");
       c.fs.stream_writes = value == "1";

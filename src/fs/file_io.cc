@@ -282,6 +282,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
     if (node->unlinked) {
       state->dirty = false;  // deleted before it was ever uploaded: nothing to keep
       NoteDirty(*state);
+      EndPendingCloseLocked(*state);
       if (state->stream) {
         state->stream->Abort();
         state->stream.reset();
@@ -361,6 +362,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
       }
       state->dirty = false;
       NoteDirty(*state);
+      EndPendingCloseLocked(*state);
       RecordUpload(node, key, *streamed, state->size, used);
       return {};
     }
@@ -395,6 +397,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
   state->dirty = false;
   RebaseLocked(*state, *etag);
   NoteDirty(*state);
+  EndPendingCloseLocked(*state);
   RecordUpload(node, key, *etag, state->size, w);
   return {};
 }
@@ -462,16 +465,35 @@ FsResult<uint64_t> FilesystemImpl::Open(Ino ino, int flags) {
     const bool same_version = !n->meta.etag.empty() && n->page_cache_etag == n->meta.etag;
     h->keep_cache = same_version && !state->dirty && !(writable && (flags & O_TRUNC));
     n->page_cache_etag = writable ? std::string() : n->meta.etag;
+    if (writable) state->writers++;
+  }
+  if (writable && ClosePending(n)) {
+    // A close accepted before its upload (async_close) keeps its content: it goes up before
+    // this writer can change the staged file under the journaled close.
+    auto up = UploadIfDirty(n);
+    if (!up.ok()) {
+      std::lock_guard lock(mu_);
+      state->writers--;
+      return Fail(up.error());
+    }
   }
   if (writable && (flags & O_TRUNC)) {
     std::lock_guard io(state->mu);
+    auto undo = [&] {
+      std::lock_guard lock(mu_);
+      state->writers--;
+    };
     if (!state->loaded) {
       auto fd = NewStagingFile();
-      if (!fd.ok()) return Fail(fd.error());
+      if (!fd.ok()) {
+        undo();
+        return Fail(fd.error());
+      }
       state->fd = *fd;
       state->loaded = true;
-    } else {
-      S3FS_RETURN_IF_ERROR(TruncateToEmptyLocked(*state));
+    } else if (auto t = TruncateToEmptyLocked(*state); !t.ok()) {
+      undo();
+      return Fail(t.error());
     }
     state->size = 0;
     state->dirty = true;  // the truncation itself must reach S3 at close
@@ -496,6 +518,15 @@ FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std:
   if (o_.read_only) return Fail(EROFS);
   auto parent = GetNode(parent_ino);
   S3FS_ASSIGN_OR_RETURN(std::string path, ChildPath(parent, name));
+  if (o_.async_close) {
+    // A close accepted before its upload under this name goes up before the name is reused.
+    std::shared_ptr<Node> existing;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = by_path_.find(path); it != by_path_.end()) existing = nodes_[it->second];
+    }
+    if (existing && ClosePending(existing)) S3FS_RETURN_IF_ERROR(UploadIfDirty(existing));
+  }
   auto fd = NewStagingFile();
   if (!fd.ok()) return Fail(fd.error());
   auto state = std::make_shared<FileState>();
@@ -504,6 +535,8 @@ FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std:
   state->dirty = true;  // close uploads it, even empty: one PUT per new file, nothing before
   state->stream_eligible = o_.stream_writes;
   state->handles = 1;
+  const int acc = flags & O_ACCMODE;
+  state->writers = acc == O_WRONLY || acc == O_RDWR ? 1 : 0;
   std::lock_guard lock(mu_);
   if (auto it = by_path_.find(path); it != by_path_.end()) {
     auto& existing = nodes_[it->second];
@@ -721,10 +754,22 @@ FsStatus FilesystemImpl::Flush(Ino, uint64_t fh) {
     if (it == handles_.end()) return Fail(EBADF);
     h = it->second;
   }
+  if (o_.async_close) {
+    if (auto accepted = AcceptClose(h->node)) return *accepted;
+  }
   return UploadIfDirty(h->node);
 }
 
-FsStatus FilesystemImpl::Fsync(Ino ino, uint64_t fh, bool) { return Flush(ino, fh); }
+FsStatus FilesystemImpl::Fsync(Ino, uint64_t fh, bool) {
+  std::shared_ptr<Handle> h;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return Fail(EBADF);
+    h = it->second;
+  }
+  return UploadIfDirty(h->node);
+}
 
 FsStatus FilesystemImpl::Release(Ino, uint64_t fh) {
   std::shared_ptr<Handle> h;
@@ -736,7 +781,8 @@ FsStatus FilesystemImpl::Release(Ino, uint64_t fh) {
     handles_.erase(it);
   }
   auto& n = h->node;
-  FsStatus result = UploadIfDirty(n);
+  // An accepted close (async_close) is uploaded by a worker, not here.
+  FsStatus result = ClosePending(n, /*wait=*/false) ? FsStatus{} : UploadIfDirty(n);
   if (!result.ok()) {
     S3FS_LOG_ERROR("{}: data could not be uploaded at close; it is lost unless written again",
                    FileKey(n->path));
@@ -746,11 +792,15 @@ FsStatus FilesystemImpl::Release(Ino, uint64_t fh) {
   {
     std::lock_guard lock(mu_);
     n->open_handles--;
-    if (n->file) n->file->handles--;
+    if (n->file) {
+      n->file->handles--;
+      const int acc = h->flags & O_ACCMODE;
+      if (acc == O_WRONLY || acc == O_RDWR) n->file->writers--;
+    }
     if (n->open_handles == 0) {
       delete_now = n->unlinked && n->has_object;
       key = FileKey(n->path);
-      if (n->file && (!n->file->dirty || n->file->failed != 0)) {
+      if (n->file && n->file->writers == 0 && (!n->file->dirty || n->file->failed != 0)) {
         // Closes the staging file; the next open reads from S3 again. Data lost to a failed
         // upload was reported by write/fsync/close; S3 still has the previous version.
         n->file.reset();

@@ -87,9 +87,16 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
   RegisterUploadSlotMetrics(*metrics_, upload_slots_, o_.upload_slots);
   if (o_.disk_cache) read::RegisterDiskCacheMetrics(*metrics_, o_.disk_cache);
   if (o_.meta_cache) RegisterMetadataCacheMetrics(*metrics_, o_.meta_cache);
+  if (o_.async_close && !o_.journal) {
+    S3FS_LOG_WARN("async_close needs the upload journal, which is not open: closes upload "
+                  "before returning");
+    o_.async_close = false;
+  }
+  if (o_.async_close) StartCloseWorkers();
 }
 
 FilesystemImpl::~FilesystemImpl() {
+  StopCloseWorkers();
   // Read-ahead GETs still in flight write into buffers they own, but run on the S3 client,
   // which the caller destroys after this: wait for them (they end within a part's transfer).
   handles_.clear();
@@ -701,6 +708,22 @@ FsStatus FilesystemImpl::Unlink(Ino parent_ino, std::string_view name) {
     }
   }
   if (defer) return {};
+  if (std::shared_ptr<FileState> state = ClosePending(n) ? n->file : nullptr) {
+    // A closed file whose upload has not run (async_close): it is dropped, and an upload in
+    // flight is waited for, so that it cannot bring the object back after the delete.
+    {
+      std::lock_guard lock(mu_);
+      n->unlinked = true;
+    }
+    std::lock_guard io(state->mu);
+    if (!state->pending_id.empty()) {
+      state->dirty = false;
+      NoteDirty(*state);
+      EndPendingCloseLocked(*state);
+    }
+    std::lock_guard lock(mu_);
+    exists_remotely = n->has_object || !n->meta.etag.empty();
+  }
   if (exists_remotely || !(n->file && n->file->dirty)) {
     auto r = store_->Delete(FileKey(path));
     if (!r.ok() && r.error().kind != "ObjectNotFound") return Errno(ToErrno(r.error()));
@@ -720,6 +743,16 @@ FsStatus FilesystemImpl::RmDir(Ino parent_ino, std::string_view name) {
   auto parent = GetNode(parent_ino);
   S3FS_ASSIGN_OR_RETURN(std::string path, ChildPath(parent, name));
   std::string dkey = DirKey(path);
+  {
+    // Files in it not in S3 yet (being written, or closed with async_close) count.
+    std::lock_guard lock(mu_);
+    const std::string under = path + "/";
+    for (const auto& [ino, c] : nodes_) {
+      if (c->file && c->file->dirty && !c->unlinked && c->path.compare(0, under.size(), under) == 0) {
+        return Errno(ENOTEMPTY);
+      }
+    }
+  }
   auto page = store_->List(dkey, "/", "", 2);
   if (!page.ok()) return Errno(ToErrno(page.error()));
   bool has_marker = false;
@@ -776,6 +809,8 @@ void FilesystemImpl::MovePathsLocked(const std::string& from, const std::string&
 }
 
 FsStatus FilesystemImpl::RenameDirectory(const std::string& from, const std::string& to) {
+  // Closed files not uploaded yet (async_close) go up first: the keys are what is moved.
+  S3FS_RETURN_IF_ERROR(UploadPendingUnder(from));
   // Every key under from/ is copied to to/ (in parallel), then the old keys are deleted.
   std::vector<ObjectMeta> objects;
   std::string token;
@@ -941,6 +976,8 @@ FsResult<Attr> FilesystemImpl::SetAttr(Ino ino, const SetAttrRequest& req,
   if (o_.read_only) return Fail(EROFS);
   if (req.size) {
     if (n->is_dir) return Fail(EISDIR);
+    // A close accepted before its upload (async_close) goes up before its content changes.
+    if (ClosePending(n)) S3FS_RETURN_IF_ERROR(UploadIfDirty(n));
     std::shared_ptr<FileState> state;
     {
       std::lock_guard lock(mu_);

@@ -8,11 +8,14 @@
 #define S3FS_SRC_FS_FILESYSTEM_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "fs_metrics.h"
@@ -34,6 +37,7 @@ struct FileState {
   bool dirty = false;   // content or attributes differ from S3
   uint64_t size = 0;    // logical size when loaded (the staging file has this length)
   int handles = 0;      // open handles on the inode
+  int writers = 0;      // of those, opened for writing (counted from the start of Open)
   // The staged content is an edit of object version `base_etag` (empty: of nothing). Byte i
   // of the file is: the staging file's if i is in `present`; else the base object's if
   // i < base_valid; else zero (a hole, or past a truncation).
@@ -52,6 +56,13 @@ struct FileState {
   // Attributes set (chmod, utimens, xattrs) while data was dirty: a streamed upload, whose
   // metadata was fixed when it started, gets them by a self-copy after it completes.
   std::atomic<bool> attrs_set{false};
+  // async_close: the close accepted before the upload (journal entry id, hard link of fd);
+  // `queued` while a worker has it in its queue; `pending_counted` bytes in the totals.
+  std::string pending_id;
+  std::string pending_path;
+  std::atomic<bool> close_pending{false};  // pending_id is set (readable without mu)
+  bool queued = false;
+  uint64_t pending_counted = 0;
   // What this file adds to the dirty-bytes gauge (FilesystemImpl::NoteDirty).
   int64_t dirty_counted = 0;
   metrics::Gauge* dirty_gauge = nullptr;
@@ -158,6 +169,7 @@ class FilesystemImpl final : public Filesystem {
   FsResult<std::vector<std::string>> ListXattr(Ino ino) override;
   FsStatus RemoveXattr(Ino ino, std::string_view name) override;
   FsStatus FlushAll() override;
+  Recovery RecoverPendingCloses() override;
   double AttrTimeout() const override { return o_.kernel_attr_timeout; }
 
  private:
@@ -305,6 +317,20 @@ class FilesystemImpl final : public Filesystem {
   // already left the staging file, the data is lost instead: fs.failed = EIO.
   // REQUIRES: fs.mu held.
   void AbandonStream(FileState& fs, const char* why);
+  // async_close (async_close.cc). AcceptClose: nullopt when the close must upload now (not
+  // eligible, queue full, or the journal/link failed); else the close's result.
+  std::optional<FsStatus> AcceptClose(const std::shared_ptr<Node>& node);
+  // The accepted close is settled (uploaded, or its file deleted): journal entry and hard link
+  // go. REQUIRES: fs.mu held.
+  void EndPendingCloseLocked(FileState& fs);
+  // True if the node's close was accepted and its upload has not completed. Waits for an
+  // accept or upload in progress (takes the file's mu); `wait` false: reads the flag only.
+  bool ClosePending(const std::shared_ptr<Node>& node, bool wait = true);
+  // Uploads now the accepted closes of files under directory `path` (before it is renamed).
+  FsStatus UploadPendingUnder(const std::string& path);
+  void StartCloseWorkers();
+  void StopCloseWorkers();
+  void CloseWorker();
   // Brings the dirty-bytes gauge up to date with `fs` after its size or dirty flag changed.
   // REQUIRES: fs.mu held.
   void NoteDirty(FileState& fs);
@@ -329,6 +355,21 @@ class FilesystemImpl final : public Filesystem {
   // Read-ahead memory of all handles; also tells the destructor when no GET is in flight.
   std::shared_ptr<read::ReadBudget> read_budget_;
   const int64_t session_start_ns_;  // wall clock at mount (metadata cache trust)
+
+  // async_close: files accepted and waiting for (or being retried by) a worker.
+  struct QueuedClose {
+    std::shared_ptr<Node> node;
+    Steady not_before{};
+    int failures = 0;
+  };
+  std::mutex close_mu_;
+  std::condition_variable close_cv_;
+  std::deque<QueuedClose> close_queue_;
+  size_t pending_files_ = 0;   // accepted closes not uploaded yet
+  uint64_t pending_bytes_ = 0;
+  uint64_t pending_seq_ = 0;
+  bool close_stop_ = false;
+  std::vector<std::thread> close_workers_;
 };
 
 }  // namespace s3fs::fs

@@ -20,7 +20,10 @@ FsMetrics::FsMetrics(metrics::Registry& r)
                                 "yet (staged locally).")),
       uploads_in_flight(r.SimpleGauge("s3fs_uploads_in_flight",
                                       "Files being uploaded by flush, fsync, close or unmount "
-                                      "right now.")) {}
+                                      "right now.")),
+      pending_closes(r.SimpleGauge("s3fs_pending_closes",
+                                   "Files whose close was accepted before their upload "
+                                   "(async_close) and that are not in S3 yet.")) {}
 
 void RegisterMetadataCacheMetrics(metrics::Registry& r, std::weak_ptr<meta::MetadataStore> store) {
   auto field = [store](auto get) -> metrics::CallbackFamily::Fn {

@@ -27,6 +27,8 @@ struct FsMetrics {
   metrics::Gauge& dirty_bytes;
   // s3fs_uploads_in_flight: files being uploaded by flush/fsync/close/unmount right now.
   metrics::Gauge& uploads_in_flight;
+  // s3fs_pending_closes: closes accepted before their upload (async_close), not in S3 yet.
+  metrics::Gauge& pending_closes;
 };
 
 // s3fs_metadata_cache_lookups_total{result}, s3fs_metadata_cache_entries{kind}.

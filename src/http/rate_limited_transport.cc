@@ -142,6 +142,9 @@ class RateLimitedTransport::State {
     double allowed_rps = 0;  // 0 = unlimited
     double restore_rps = 0;  // rate before the slow-down (0 = not slowed down)
     TimePoint last_slowdown{};
+    TimePoint window_start{};  // answers counted for the slow-down decision since then
+    int window_answers = 0;
+    int window_throttled = 0;
     std::deque<TimePoint> recent_starts;  // the last second of starts (measures the rate)
   };
 
@@ -212,14 +215,30 @@ class RateLimitedTransport::State {
     return static_cast<double>(n);
   }
 
-  void SlowDown(Partition& p, TimePoint started, TimePoint now) {
+  // Counts one answer in the current one-second window; true when throttled answers cluster.
+  bool Throttled(Partition& p, bool throttled, TimePoint started, TimePoint now) {
     // Answers to requests sent before the last slow-down were sent at the old rate.
-    if (p.restore_rps > 0 && started < p.last_slowdown) return;
+    if (p.restore_rps > 0 && started < p.last_slowdown) return false;
+    if (now - p.window_start >= std::chrono::seconds(1)) {
+      p.window_start = now;
+      p.window_answers = 0;
+      p.window_throttled = 0;
+    }
+    p.window_answers++;
+    if (throttled) p.window_throttled++;
+    return throttled && p.window_throttled >= std::max(limits_.adaptive_min_throttled, 1) &&
+           p.window_throttled * 100 >= p.window_answers * limits_.adaptive_throttled_percent;
+  }
+
+  void SlowDown(Partition& p, TimePoint now) {
     const double base = p.allowed_rps > 0 ? p.allowed_rps : MeasuredRate(p, now);
     const double floor = std::max(limits_.adaptive_floor_rps, 0.001);
     if (p.restore_rps == 0) p.restore_rps = std::max(base, floor);
     p.allowed_rps = std::max(floor, base / 2);
     p.last_slowdown = now;
+    p.window_start = now;
+    p.window_answers = 0;
+    p.window_throttled = 0;
     slowdowns_++;
     S3FS_LOG_WARN("server asked to slow down (503/429): request rate limited to {:.1f}/s",
                   p.allowed_rps);
@@ -253,9 +272,10 @@ class RateLimitedTransport::State {
       }
     }
     if (limits_.adaptive && result.ok()) {
-      if (result->status == 503 || result->status == 429) {
-        SlowDown(p, r.start, now);
-      } else if (result->status < 500) {
+      const bool throttled = result->status == 503 || result->status == 429;
+      if (Throttled(p, throttled, r.start, now)) {
+        SlowDown(p, now);
+      } else if (!throttled && result->status < 500) {
         Recover(p);
       }
     }

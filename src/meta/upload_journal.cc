@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "lmdb_handles.h"
@@ -45,46 +47,87 @@ std::string StartTime(long pid) {
   return {};
 }
 
-// Value layout: "1" then length-prefixed fields "<len>:<bytes>" for key and owner.
-std::string Encode(const std::string& key, const std::string& owner) {
-  std::string v = "1";
-  for (const std::string* f : {&key, &owner}) v += std::to_string(f->size()) + ":" + *f;
+// Value layout: a version character, then length-prefixed fields "<len>:<bytes>".
+std::string EncodeFields(char version, const std::vector<std::string>& fields) {
+  std::string v(1, version);
+  for (const std::string& f : fields) v += std::to_string(f.size()) + ":" + f;
   return v;
 }
 
-bool Decode(std::string_view v, std::string* key, std::string* owner) {
-  if (v.empty() || v[0] != '1') return false;
+// All fields of a value of `version`; nullopt when malformed.
+std::optional<std::vector<std::string>> DecodeFields(char version, std::string_view v) {
+  if (v.empty() || v[0] != version) return std::nullopt;
   v.remove_prefix(1);
-  for (std::string* f : {key, owner}) {
+  std::vector<std::string> out;
+  while (!v.empty()) {
     const size_t colon = v.find(':');
-    if (colon == std::string_view::npos || colon == 0 || colon > 10) return false;
+    if (colon == std::string_view::npos || colon == 0 || colon > 10) return std::nullopt;
     size_t len = 0;
     for (char c : v.substr(0, colon)) {
-      if (c < '0' || c > '9') return false;
+      if (c < '0' || c > '9') return std::nullopt;
       len = len * 10 + static_cast<size_t>(c - '0');
     }
     v.remove_prefix(colon + 1);
-    if (len > v.size()) return false;
-    f->assign(v.substr(0, len));
+    if (len > v.size()) return std::nullopt;
+    out.emplace_back(v.substr(0, len));
     v.remove_prefix(len);
   }
-  return v.empty();
+  return out;
+}
+
+std::string Encode(const std::string& key, const std::string& owner) {
+  return EncodeFields('1', {key, owner});
+}
+
+bool Decode(std::string_view v, std::string* key, std::string* owner) {
+  auto f = DecodeFields('1', v);
+  if (!f || f->size() != 2) return false;
+  *key = std::move((*f)[0]);
+  *owner = std::move((*f)[1]);
+  return true;
+}
+
+// Fixed fields of a pending close, then the metadata as name/value pairs.
+std::string EncodeClose(const PendingClose& c) {
+  std::vector<std::string> f = {
+      c.key,           c.staging_path, c.base_etag,      c.content_type,
+      c.storage_class, c.sse,          c.sse_kms_key_id, std::to_string(c.closed_at),
+      c.owner};
+  for (const auto& [name, value] : c.metadata) {
+    f.push_back(name);
+    f.push_back(value);
+  }
+  return EncodeFields('c', f);
+}
+
+bool DecodeClose(std::string_view v, PendingClose* c) {
+  auto f = DecodeFields('c', v);
+  if (!f || f->size() < 9 || (f->size() - 9) % 2 != 0) return false;
+  auto& x = *f;
+  c->key = x[0];
+  c->staging_path = x[1];
+  c->base_etag = x[2];
+  c->content_type = x[3];
+  c->storage_class = x[4];
+  c->sse = x[5];
+  c->sse_kms_key_id = x[6];
+  c->closed_at = 0;
+  for (char ch : x[7]) {
+    if (ch < '0' || ch > '9') return false;
+    c->closed_at = c->closed_at * 10 + (ch - '0');
+  }
+  c->owner = x[8];
+  for (size_t i = 9; i + 1 < x.size(); i += 2) c->metadata[x[i]] = x[i + 1];
+  return true;
 }
 
 class LmdbUploadJournal final : public UploadJournal {
  public:
-  LmdbUploadJournal(EnvPtr env, MDB_dbi dbi, std::string owner)
-      : env_(std::move(env)), dbi_(dbi), owner_(std::move(owner)) {}
+  LmdbUploadJournal(EnvPtr env, MDB_dbi dbi, MDB_dbi closes, std::string owner)
+      : env_(std::move(env)), dbi_(dbi), closes_(closes), owner_(std::move(owner)) {}
 
   bool Begin(const std::string& upload_id, const std::string& key) override {
-    std::lock_guard lock(mu_);
-    Txn txn;
-    int rc = txn.Begin(env_.get(), 0);
-    const std::string value = Encode(key, owner_);
-    MDB_val k = Val(upload_id);
-    MDB_val v = Val(value);
-    if (rc == 0) rc = mdb_put(txn.get(), dbi_, &k, &v, 0);
-    if (rc == 0) rc = txn.Commit();
+    int rc = Put(dbi_, upload_id, Encode(key, owner_));
     if (rc != 0) {
       S3FS_LOG_WARN("upload journal: cannot record upload {} of {}: {}", upload_id, key,
                     mdb_strerror(rc));
@@ -94,42 +137,98 @@ class LmdbUploadJournal final : public UploadJournal {
   }
 
   void End(const std::string& upload_id) override {
-    std::lock_guard lock(mu_);
-    Txn txn;
-    int rc = txn.Begin(env_.get(), 0);
-    MDB_val k = Val(upload_id);
-    if (rc == 0) rc = mdb_del(txn.get(), dbi_, &k, nullptr);
-    if (rc == 0) rc = txn.Commit();
+    int rc = Del(dbi_, upload_id);
     if (rc != 0 && rc != MDB_NOTFOUND) {
       S3FS_LOG_WARN("upload journal: cannot forget upload {}: {}", upload_id, mdb_strerror(rc));
     }
   }
 
   std::vector<JournaledUpload> All() override {
-    std::lock_guard lock(mu_);
     std::vector<JournaledUpload> out;
-    Txn txn;
-    if (txn.Begin(env_.get(), MDB_RDONLY) != 0) return out;
-    Cursor cur;
-    if (cur.Open(txn.get(), dbi_) != 0) return out;
-    MDB_val k, v;
-    for (int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT)) {
+    ForEach(dbi_, [&](std::string_view k, std::string_view v) {
       JournaledUpload u;
-      u.upload_id = std::string(View(k));
-      if (!Decode(View(v), &u.key, &u.owner)) {
+      u.upload_id = std::string(k);
+      if (!Decode(v, &u.key, &u.owner)) {
         S3FS_LOG_WARN("upload journal: unreadable entry for upload {} ignored", u.upload_id);
-        continue;
+        return;
       }
       out.push_back(std::move(u));
+    });
+    return out;
+  }
+
+  bool RecordClose(const PendingClose& close) override {
+    PendingClose c = close;
+    c.owner = owner_;
+    int rc = Put(closes_, c.id, EncodeClose(c));
+    if (rc != 0) {
+      S3FS_LOG_WARN("upload journal: cannot record the close of {}: {}", c.key, mdb_strerror(rc));
+      return false;
     }
+    return true;
+  }
+
+  void ForgetClose(const std::string& id) override {
+    int rc = Del(closes_, id);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+      S3FS_LOG_WARN("upload journal: cannot forget close {}: {}", id, mdb_strerror(rc));
+    }
+  }
+
+  std::vector<PendingClose> AllCloses() override {
+    std::vector<PendingClose> out;
+    ForEach(closes_, [&](std::string_view k, std::string_view v) {
+      PendingClose c;
+      c.id = std::string(k);
+      if (!DecodeClose(v, &c)) {
+        S3FS_LOG_WARN("upload journal: unreadable pending close {} ignored", c.id);
+        return;
+      }
+      out.push_back(std::move(c));
+    });
     return out;
   }
 
  private:
+  // One synced write transaction each.
+  int Put(MDB_dbi dbi, const std::string& key, const std::string& value) {
+    std::lock_guard lock(mu_);
+    Txn txn;
+    int rc = txn.Begin(env_.get(), 0);
+    MDB_val k = Val(key);
+    MDB_val v = Val(value);
+    if (rc == 0) rc = mdb_put(txn.get(), dbi, &k, &v, 0);
+    if (rc == 0) rc = txn.Commit();
+    return rc;
+  }
+
+  int Del(MDB_dbi dbi, const std::string& key) {
+    std::lock_guard lock(mu_);
+    Txn txn;
+    int rc = txn.Begin(env_.get(), 0);
+    MDB_val k = Val(key);
+    if (rc == 0) rc = mdb_del(txn.get(), dbi, &k, nullptr);
+    if (rc == 0) rc = txn.Commit();
+    return rc;
+  }
+
+  void ForEach(MDB_dbi dbi, const std::function<void(std::string_view, std::string_view)>& f) {
+    std::lock_guard lock(mu_);
+    Txn txn;
+    if (txn.Begin(env_.get(), MDB_RDONLY) != 0) return;
+    Cursor cur;
+    if (cur.Open(txn.get(), dbi) != 0) return;
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(cur.get(), &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur.get(), &k, &v, MDB_NEXT)) {
+      f(View(k), View(v));
+    }
+  }
+
   std::mutex mu_;
   EnvPtr env_;
   MDB_dbi dbi_;
+  MDB_dbi closes_;
   const std::string owner_;
 };
 
@@ -151,11 +250,28 @@ class MemoryUploadJournal final : public UploadJournal {
     for (const auto& [id, u] : entries_) out.push_back(u);
     return out;
   }
+  bool RecordClose(const PendingClose& close) override {
+    std::lock_guard lock(mu_);
+    PendingClose& c = closes_[close.id] = close;
+    c.owner = owner_;
+    return true;
+  }
+  void ForgetClose(const std::string& id) override {
+    std::lock_guard lock(mu_);
+    closes_.erase(id);
+  }
+  std::vector<PendingClose> AllCloses() override {
+    std::lock_guard lock(mu_);
+    std::vector<PendingClose> out;
+    for (const auto& [id, c] : closes_) out.push_back(c);
+    return out;
+  }
 
  private:
   std::mutex mu_;
   const std::string owner_;
   std::map<std::string, JournaledUpload> entries_;
+  std::map<std::string, PendingClose> closes_;
 };
 
 }  // namespace
@@ -164,6 +280,14 @@ std::vector<JournaledUpload> UploadJournal::Orphans() {
   std::vector<JournaledUpload> out;
   for (auto& u : All()) {
     if (!OwnerAlive(u.owner)) out.push_back(std::move(u));
+  }
+  return out;
+}
+
+std::vector<PendingClose> UploadJournal::OrphanCloses() {
+  std::vector<PendingClose> out;
+  for (auto& c : AllCloses()) {
+    if (!OwnerAlive(c.owner)) out.push_back(std::move(c));
   }
   return out;
 }
@@ -197,22 +321,24 @@ std::shared_ptr<UploadJournal> OpenLmdbUploadJournal(const std::string& dir, std
   MDB_env* raw = nullptr;
   int rc = mdb_env_create(&raw);
   EnvPtr env(raw);
-  if (rc == 0) rc = mdb_env_set_maxdbs(env.get(), 1);
+  if (rc == 0) rc = mdb_env_set_maxdbs(env.get(), 2);
   if (rc == 0) rc = mdb_env_set_mapsize(env.get(), 16ULL << 20);
   // Synced commits: an entry is on disk before the upload's first part is sent.
   if (rc == 0) rc = mdb_env_open(env.get(), dir.c_str(), MDB_NOTLS, 0600);
   MDB_dbi dbi = 0;
+  MDB_dbi closes = 0;
   if (rc == 0) {
     Txn txn;
     rc = txn.Begin(env.get(), 0);
     if (rc == 0) rc = mdb_dbi_open(txn.get(), "uploads", MDB_CREATE, &dbi);
+    if (rc == 0) rc = mdb_dbi_open(txn.get(), "closes", MDB_CREATE, &closes);
     if (rc == 0) rc = txn.Commit();
   }
   if (rc != 0) {
     *error = dir + ": " + mdb_strerror(rc);
     return nullptr;
   }
-  return std::make_shared<LmdbUploadJournal>(std::move(env), dbi, CurrentOwner());
+  return std::make_shared<LmdbUploadJournal>(std::move(env), dbi, closes, CurrentOwner());
 }
 
 std::shared_ptr<UploadJournal> MakeMemoryUploadJournal(std::string owner) {

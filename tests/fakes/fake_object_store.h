@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -170,8 +171,23 @@ class FakeObjectStore final : public fs::ObjectStore {
     return it->second.body.substr(offset, len);
   }
 
+  // While held, Put and PutFile wait (an upload in flight, for tests of what runs meanwhile).
+  void HoldUploads(bool on) {
+    {
+      std::lock_guard lock(hold_mu_);
+      hold_ = on;
+    }
+    hold_cv_.notify_all();
+  }
+  // Uploads waiting in HoldUploads now.
+  int HeldUploads() {
+    std::lock_guard lock(hold_mu_);
+    return held_;
+  }
+
   s3::S3Result<std::string> Put(const std::string& key, std::string body,
                                 const fs::WriteAttrs& attrs) override {
+    WaitWhileHeld();
     std::lock_guard lock(mu_);
     if (auto e = Injected("Put")) return Fail(*e);
     return PutLocked(key, std::move(body), attrs);
@@ -179,6 +195,7 @@ class FakeObjectStore final : public fs::ObjectStore {
 
   s3::S3Result<std::string> PutFile(const std::string& key, int fd, uint64_t size,
                                     const fs::WriteAttrs& attrs) override {
+    WaitWhileHeld();
     std::string body(size, '\0');
     if (size > 0 && ::pread(fd, body.data(), size, 0) != static_cast<ssize_t>(size)) {
       return Fail(s3::ValidationError("ValidationError", "short read"));
@@ -427,6 +444,13 @@ class FakeObjectStore final : public fs::ObjectStore {
     return it->second.first;
   }
 
+  void WaitWhileHeld() {
+    std::unique_lock lock(hold_mu_);
+    held_++;
+    hold_cv_.wait(lock, [this] { return !hold_; });
+    held_--;
+  }
+
   std::string PutLocked(const std::string& key, std::string body, const fs::WriteAttrs& attrs) {
     Object o;
     o.meta.key = key;
@@ -445,6 +469,10 @@ class FakeObjectStore final : public fs::ObjectStore {
     return etag;
   }
 
+  std::mutex hold_mu_;
+  std::condition_variable hold_cv_;
+  bool hold_ = false;
+  int held_ = 0;
   std::mutex mu_;
   std::map<std::string, Object> objects_;
   bool drop_tags_on_copy_ = false;

@@ -230,10 +230,18 @@ TEST(RateLimitedTransportTest, DownloadBytesFromRangeAndFromWhatArrived) {
   EXPECT_EQ(fake->delays()[4], 0ms);
 }
 
+// Every 503 counts as a cluster in the tests of the halving and recovery arithmetic.
+RateLimits EveryThrottle() {
+  RateLimits l;
+  l.adaptive_min_throttled = 1;
+  l.adaptive_throttled_percent = 0;
+  return l;
+}
+
 TEST(RateLimitedTransportTest, SlowDownHalvesTheConfiguredRateAndRecoversAdditively) {
   auto fake = std::make_shared<FakeTransport>();
   auto clock = std::make_shared<FakeClock>();
-  RateLimits l;
+  RateLimits l = EveryThrottle();
   l.requests_per_sec = 100;
   RateLimitedTransport t(fake, l, clock);
   Results res;
@@ -264,7 +272,7 @@ TEST(RateLimitedTransportTest, SlowDownHalvesTheConfiguredRateAndRecoversAdditiv
 TEST(RateLimitedTransportTest, SlowDownNeverGoesBelowTheFloor) {
   auto fake = std::make_shared<FakeTransport>();
   auto clock = std::make_shared<FakeClock>();
-  RateLimits l;
+  RateLimits l = EveryThrottle();
   l.requests_per_sec = 8;
   l.adaptive_floor_rps = 2;
   fake->SetHandler([](const s3fs::testing::RecordedRequest&) { return FakeTransport::Reply(503); });
@@ -281,7 +289,7 @@ TEST(RateLimitedTransportTest, SlowDownNeverGoesBelowTheFloor) {
 TEST(RateLimitedTransportTest, OneBurstOfSlowDownsHalvesOnce) {
   auto held = std::make_shared<HeldTransport>();
   auto clock = std::make_shared<FakeClock>();
-  RateLimits l;
+  RateLimits l = EveryThrottle();
   l.requests_per_sec = 1000;
   RateLimitedTransport t(held, l, clock);
   Results res;
@@ -299,7 +307,7 @@ TEST(RateLimitedTransportTest, OneBurstOfSlowDownsHalvesOnce) {
 TEST(RateLimitedTransportTest, SlowDownWithoutALimitStartsFromTheMeasuredRate) {
   auto fake = std::make_shared<FakeTransport>();
   auto clock = std::make_shared<FakeClock>();
-  RateLimitedTransport t(fake, RateLimits{}, clock);
+  RateLimitedTransport t(fake, EveryThrottle(), clock);
   Results res;
   for (int i = 0; i < 50; ++i) {
     t.SendAsync(Get(), res.Collect());
@@ -318,10 +326,56 @@ TEST(RateLimitedTransportTest, SlowDownWithoutALimitStartsFromTheMeasuredRate) {
   EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 0);
 }
 
-TEST(RateLimitedTransportTest, BucketsAreIsolatedWhenAsked) {
+TEST(RateLimitedTransportTest, ScatteredSlowDownsAreLeftToRetries) {
+  // One answer in ten refused at random, 100 requests/s for 30 s: no slow-down (the retry
+  // policy deals with them); halving at each of them held the rate near the floor.
   auto fake = std::make_shared<FakeTransport>();
   auto clock = std::make_shared<FakeClock>();
   RateLimits l;
+  l.requests_per_sec = 100;
+  int n = 0;
+  fake->SetHandler([&n](const s3fs::testing::RecordedRequest&) {
+    return FakeTransport::Reply(++n % 10 == 0 ? 503 : 200);
+  });
+  RateLimitedTransport t(fake, l, clock);
+  Results res;
+  for (int i = 0; i < 3000; ++i) {
+    t.SendAsync(Get(), res.Collect());
+    clock->Advance(10ms);
+  }
+  EXPECT_EQ(t.Stats().slowdowns, 0u);
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 100);
+}
+
+TEST(RateLimitedTransportTest, ClusteredSlowDownsHalveTheRate) {
+  auto held = std::make_shared<HeldTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l;
+  l.requests_per_sec = 1000;
+  RateLimitedTransport t(held, l, clock);
+  Results res;
+  for (int i = 0; i < 10; ++i) t.SendAsync(Get(), res.Collect());
+  clock->Advance(1s);
+  // Two refusals among ten answers within a second: below the minimum of three.
+  for (int i = 0; i < 8; ++i) held->CompleteOldest(i % 4 == 0 ? 503 : 200);
+  EXPECT_EQ(t.Stats().slowdowns, 0u);
+  // The third one (3 of 9 answers, >= 20%) halves the rate.
+  held->CompleteOldest(503);
+  EXPECT_EQ(t.Stats().slowdowns, 1u);
+  EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 500);
+  held->CompleteOldest(503);  // sent before the slow-down: not counted
+  EXPECT_EQ(t.Stats().slowdowns, 1u);
+  // Three refusals in a later second but among 20 answers (15%): no further slow-down.
+  clock->Advance(2s);
+  for (int i = 0; i < 20; ++i) t.SendAsync(Get(), res.Collect());
+  for (int i = 0; i < 20; ++i) held->CompleteOldest(i % 6 == 5 ? 503 : 200);
+  EXPECT_EQ(t.Stats().slowdowns, 1u);
+}
+
+TEST(RateLimitedTransportTest, BucketsAreIsolatedWhenAsked) {
+  auto fake = std::make_shared<FakeTransport>();
+  auto clock = std::make_shared<FakeClock>();
+  RateLimits l = EveryThrottle();
   l.requests_per_sec = 10;
   l.partition = [](const Request& r) { return BucketPartition(r.url, "h"); };
   RateLimitedTransport t(fake, l, clock);

@@ -25,6 +25,7 @@
 #include "s3fs/common/result.h"
 #include "s3fs/fs/object_store.h"
 #include "s3fs/meta/metadata_store.h"
+#include "s3fs/meta/upload_journal.h"
 #include "s3fs/read/disk_cache.h"
 
 namespace s3fs::fs {
@@ -143,6 +144,21 @@ struct Options {
   uint64_t write_part_size = 16ULL << 20;
   int write_parts_in_flight = 8;
   int upload_slots = 32;
+  // Asynchronous close (opt-in, like rclone's write cache): close() of a written file returns
+  // once its staged content is fsynced, hard-linked under <staging_dir>/.s3fs-pending and
+  // recorded in `journal`; async_close_workers threads upload it afterwards (retrying with
+  // backoff until it succeeds or the mount stops; unmount uploads what is left). Reads, stat
+  // and listings show the new content meanwhile. fsync() still uploads before returning. Not
+  // for streamed writes (large sequential files: their parts are already in S3 and the close
+  // waits for the tail) nor for edits of large objects with bytes not staged; at most
+  // async_close_max_files closes and async_close_max_bytes bytes wait at once, beyond that
+  // close() uploads as without the option. Needs a journal (ignored without one). After a
+  // crash the next mount uploads what was accepted: RecoverPendingCloses.
+  bool async_close = false;
+  std::shared_ptr<meta::UploadJournal> journal;
+  int async_close_workers = 8;
+  int async_close_max_files = 1000;
+  uint64_t async_close_max_bytes = 1ULL << 30;
   WriteAttrs write_defaults;  // storage class, SSE for new objects
   // user.s3.* xattrs: listed by listxattr only on request (so cp --preserve=xattr and
   // rsync -X copy real xattrs only); presigned URLs' lifetime.
@@ -195,7 +211,8 @@ class Filesystem {
   virtual FsResult<size_t> Write(Ino ino, uint64_t fh, uint64_t offset, const char* data,
                                  size_t size) = 0;
   // Flush (close of a descriptor) and Fsync upload dirty data: they return only when it is
-  // durable in S3, and an upload failure is their error (EIO).
+  // durable in S3, and an upload failure is their error (EIO). With async_close, Flush may
+  // instead return once the data is durable locally and journaled (see FsOptions).
   virtual FsStatus Flush(Ino ino, uint64_t fh) = 0;
   virtual FsStatus Fsync(Ino ino, uint64_t fh, bool datasync) = 0;
   virtual FsStatus Release(Ino ino, uint64_t fh) = 0;
@@ -217,6 +234,18 @@ class Filesystem {
 
   // Uploads everything still dirty (unmount, SIGTERM). Returns the first error.
   virtual FsStatus FlushAll() = 0;
+  // Uploads the closes that crashed mounts accepted but did not upload (FsOptions::async_close;
+  // the journal's OrphanCloses): each staged file goes up unless S3 already has it or another
+  // client replaced the version it edits (then the file is kept in
+  // <staging_dir>/.s3fs-pending/conflicts and logged). Call before serving requests.
+  struct Recovery {
+    int found = 0;
+    int uploaded = 0;
+    int already = 0;    // S3 had them (the crash came after the upload)
+    int conflicts = 0;  // kept aside
+    int failed = 0;     // left in the journal for the next mount
+  };
+  virtual Recovery RecoverPendingCloses() = 0;
 
   // Seconds the kernel may cache attributes (getattr and readdirplus replies).
   virtual double AttrTimeout() const = 0;

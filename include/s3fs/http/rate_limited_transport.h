@@ -14,9 +14,14 @@
 //    arrived at completion). A request starts only once the bytes charged before it are paid
 //    for at the rate: the average over any long window stays at the rate, while a single
 //    request moves at line speed.
-//  - Adaptive slow-down (on by default): a 503/429 answer halves the allowed request rate
-//    (from the configured rate, or from the rate measured over the last second when none is
-//    configured), never below `adaptive_floor_rps`; every later success adds back
+//  - Adaptive slow-down (on by default): when 503/429 answers cluster — within one second of
+//    answers at least `adaptive_min_throttled` of them and at least `adaptive_throttled_percent`
+//    of all — the allowed request rate is halved (from the configured rate, or from the rate
+//    measured over the last second when none is configured), never below
+//    `adaptive_floor_rps`. Scattered 503s (a service that fails a few requests at random) are
+//    left to the retry policy: halving at each of them would hold the rate near the floor.
+//    Answers to requests sent before the last slow-down are not counted. Every later success
+//    adds back
 //    (rate before the slow-down / 10) / (allowed rate) requests/s, i.e. a tenth of the lost
 //    rate per second of successful requests at the allowed rate, until the rate before the
 //    slow-down is reached (the limit is lifted again when none was configured).
@@ -47,6 +52,8 @@ struct RateLimits {
   uint64_t download_bytes_per_sec = 0;  // response bodies (0 = no limit)
   bool adaptive = true;                 // slow down after 503/429 answers
   double adaptive_floor_rps = 1;        // the slow-down never goes below this
+  int adaptive_min_throttled = 3;       // 503/429 answers within a second that slow down...
+  int adaptive_throttled_percent = 20;  // ...when they are at least this share of the answers
   // Maps a request to its partition (its own limits); null = one shared set.
   std::function<std::string(const Request&)> partition;
 
