@@ -325,6 +325,7 @@ int Main(int argc, char** argv) {
   so.bucket = c.bucket;
   so.multipart_threshold = c.multipart_size;
   so.part_size = c.multipart_size;
+  so.max_parts = c.fs.max_parts;
   so.parallel = c.parallel_count;
   so.head_concurrency = c.head_concurrency;
   if (sse->kind == s3::Sse::Kind::kCustomer) so.read_sse = *sse;

@@ -115,6 +115,8 @@ Common options (-o):
   meta_cache_size=MB        metadata cache file cap (default 256)
   max_stat_cache_size=N     metadata records kept (default 1000000)
   multipart_size=MB         multipart part size (default 16)
+  multipart_max_parts=N     the service's limit on parts per upload (default 10000, as S3);
+                            part sizes grow so that files of any size fit
   parallel_count=N          parts in flight per file (default 8)
   stream_writes=0|1         upload parts while a new file is written (default 1)
   async_close[=0|1]         close() returns once written data is on local disk and
@@ -300,6 +302,11 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
       c.fs.negative_cache = true;
     } else if (name == "disable_noobj_cache") {
       c.fs.negative_cache = false;
+    } else if (name == "multipart_max_parts") {
+      if (!ParseUint(value, &n) || n < 10 || n > 10000) {
+        return fail("multipart_max_parts= is a number of parts, 10 to 10000");
+      }
+      c.fs.max_parts = static_cast<uint32_t>(n);
     } else if (name == "multipart_size") {
       if (!ParseUint(value, &n) || n < 5 || n > 5120) {
         return fail("multipart_size= is in MB, 5 to 5120");

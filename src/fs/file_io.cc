@@ -83,6 +83,7 @@ void FilesystemImpl::StreamAfterWrite(const std::shared_ptr<Node>& node, FileSta
   if (!fs.stream) {
     write::StreamingOptions so;
     so.part_size = std::max<uint64_t>(o_.write_part_size, 5ULL << 20);
+    so.max_parts = o_.max_parts;
     so.max_in_flight = o_.write_parts_in_flight;
     so.slots = upload_slots_;
     so.release_sent = true;
@@ -238,6 +239,7 @@ S3Result<std::string> FilesystemImpl::RewriteLocked(const std::shared_ptr<Node>&
                                                     const WriteAttrs& w) {
   write::RewritePlanOptions po;
   po.cell_size = o_.rewrite_part_size;
+  po.max_parts = o_.max_parts;
   auto plan = write::PlanRewrite(fs.size, fs.base_valid, fs.written, po);
   auto fill = [&](uint64_t offset, uint64_t len) -> s3::S3Status {
     auto filled = FillLocked(node, fs, offset, offset + len, 0);

@@ -214,6 +214,7 @@ class S3ObjectStore final : public ObjectStore {
     s3::TransferOptions t;
     t.multipart_threshold = o_.multipart_threshold;
     t.part_size = o_.part_size;
+    t.max_parts = o_.max_parts;
     t.concurrency = o_.parallel;
     if (o_.journal) {
       t.multipart_started = [this, &key](const std::string& id) { o_.journal->Begin(id, key); };
@@ -251,6 +252,7 @@ class S3ObjectStore final : public ObjectStore {
     req.sse = ReadSseFor(key);
     s3::TransferOptions t;
     t.part_size = o_.part_size;
+    t.max_parts = o_.max_parts;
     t.concurrency = o_.parallel;
     S3FS_ASSIGN_OR_RETURN(auto out, s3::Download(*client_, req, sink, t));
     return out.bytes;
@@ -403,7 +405,7 @@ class S3ObjectStore final : public ObjectStore {
     auto ended = [&] {
       if (o_.journal) o_.journal->End(up.upload_id);
     };
-    const uint64_t part = s3::ChoosePartSize(size, 512ULL << 20);
+    const uint64_t part = s3::ChoosePartSize(size, 512ULL << 20, o_.max_parts);
     std::vector<s3::CompletedPart> parts;
     for (uint64_t off = 0, n = 1; off < size; off += part, ++n) {
       s3::UploadPartCopyRequest pc;

@@ -24,9 +24,10 @@ bool FdSink::WriteAt(uint64_t offset, std::string_view data) {
   return PwriteFull(fd_, data.data(), data.size(), offset);
 }
 
-uint64_t ChoosePartSize(uint64_t size, uint64_t preferred) {
+uint64_t ChoosePartSize(uint64_t size, uint64_t preferred, uint32_t max_parts) {
   uint64_t part = std::max<uint64_t>(preferred, kMinPartSize);
-  uint64_t needed = (size + kMaxPartNumber - 1) / kMaxPartNumber;
+  const uint64_t limit = std::clamp<uint64_t>(max_parts, 1, kMaxPartNumber);
+  uint64_t needed = (size + limit - 1) / limit;
   part = std::max(part, needed);
   constexpr uint64_t kMiB = 1ULL << 20;
   return (part + kMiB - 1) / kMiB * kMiB;
@@ -94,7 +95,7 @@ S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
     if (options.progress) options.progress(size, size);
     return UploadOutput{out.etag, out.version_id, 0};
   }
-  const uint64_t part_size = ChoosePartSize(size, options.part_size);
+  const uint64_t part_size = ChoosePartSize(size, options.part_size, options.max_parts);
   const uint32_t parts = static_cast<uint32_t>((size + part_size - 1) / part_size);
   CreateMultipartUploadRequest create;
   create.bucket = req.bucket;

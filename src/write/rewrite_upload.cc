@@ -15,7 +15,7 @@ std::vector<PlannedPart> PlanRewrite(uint64_t size, uint64_t base_valid, const R
   std::vector<PlannedPart> plan;
   if (size == 0) return plan;
   uint64_t cell = std::max<uint64_t>(options.cell_size, 5ULL << 20);
-  while ((size + cell - 1) / cell > 10000) cell *= 2;
+  while ((size + cell - 1) / cell > std::max<uint32_t>(options.max_parts, 1)) cell *= 2;
   const uint64_t max_copy = std::max(options.max_copy_part, cell);
   for (uint64_t off = 0; off < size; off += cell) {
     const uint64_t end = std::min(size, off + cell);

@@ -9,7 +9,6 @@
 
 namespace s3fs::write {
 namespace {
-constexpr uint32_t kMaxParts = 10000;
 constexpr uint64_t kMinPart = 5ULL << 20;
 constexpr uint64_t kMaxPart = 5ULL << 30;
 }  // namespace
@@ -31,9 +30,10 @@ int UploadSlots::free() const {
   return free_;
 }
 
-uint64_t StreamingUpload::PartSize(uint32_t number, uint64_t base) {
+uint64_t StreamingUpload::PartSize(uint32_t number, uint64_t base, uint32_t max_parts) {
   base = std::max(base, kMinPart);
-  uint32_t doublings = std::min<uint32_t>((number - 1) / 900, 20);
+  const uint32_t every = std::max<uint32_t>(1, max_parts * 9 / 100);  // 900 of S3's 10,000
+  uint32_t doublings = std::min<uint32_t>((number - 1) / every, 20);
   uint64_t size = base;
   for (uint32_t i = 0; i < doublings && size < kMaxPart; ++i) size *= 2;
   return std::min(size, kMaxPart);
@@ -122,8 +122,8 @@ void StreamingUpload::WaitIdle() {
 }
 
 bool StreamingUpload::SendWholeParts(uint64_t end) {
-  while (next_part_ < kMaxParts) {  // the last part number is left for Finish
-    uint64_t len = PartSize(next_part_, o_.part_size);
+  while (next_part_ < std::max<uint32_t>(o_.max_parts, 2)) {  // the last one is left for Finish
+    uint64_t len = PartSize(next_part_, o_.part_size, o_.max_parts);
     if (committed_ + len > end) break;
     if (!ResendFailed() || !Reserve()) return false;
     Send(next_part_, committed_, len);

@@ -60,6 +60,23 @@ check "edits survive a remount" "fusermount3 -u $M && $S3FS_BIN $B $M -o url=$S3
 
 log "     truncate: $(rebuilt)"
 
+# 3b. A service that allows fewer parts per upload (multipart_max_parts=20, 5 MiB parts): a
+# 300 MiB file, larger than part size x part limit (as 98 GiB is for s3fs-fuse's defaults and
+# S3's 10,000 parts), is written, and edited, within the limit; the multipart ETag's -N suffix
+# is the number of parts.
+M3=$E2E_TMP/mnt-parts
+mount_ours "$B" "$M3" "multipart_size=5,multipart_max_parts=20"
+head -c $((300 << 20)) /dev/urandom > "$E2E_TMP/parts.src"
+parts() { $S3CTL_CMD head "s3://$B/parts.bin" | tr -d '"' | sed -n 's/.*[Ee][Tt]ag[^-]*-\([0-9]*\).*/\1/p' | head -n 1; }
+export B
+export -f parts
+check "300 MiB written with 5 MiB parts and at most 20 parts" "cp $E2E_TMP/parts.src $M3/parts.bin && cmp $E2E_TMP/parts.src $M3/parts.bin && n=\$(parts) && echo parts=\$n && test -n \"\$n\" && test \$n -le 20"
+log "     streamed: $(parts) parts"
+check "an edit of it is rebuilt within the limit too" "printf 'edited' | dd of=$M3/parts.bin bs=1 seek=$((150 << 20)) conv=notrunc status=none && printf 'edited' | dd of=$E2E_TMP/parts.src bs=1 seek=$((150 << 20)) conv=notrunc status=none && n=\$(parts) && echo parts=\$n && test \$n -le 20 && cmp $E2E_TMP/parts.src $M3/parts.bin"
+unmount_one "$M3"
+s3ctl rm "s3://$B/parts.bin" >/dev/null 2>&1 || true
+rm -f "$E2E_TMP/parts.src"
+
 # 4. A big sequential write staged on a small tmpfs: the staging copy of each part is released
 # once S3 has it, so the write needs disk only for the parts in flight. The size adapts to the
 # machine's free memory (RGW's memstore keeps the object in RAM); 5 GiB on a CI machine.

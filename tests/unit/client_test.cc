@@ -444,5 +444,12 @@ TEST(ChoosePartSize, GrowsToFitTenThousandParts) {
   EXPECT_EQ(part % (1 << 20), 0u);
 }
 
+TEST(ChoosePartSize, FitsALowerPartLimit) {
+  // A service allowing 50 parts: 1 GiB needs parts of at least 1 GiB / 50.
+  const uint64_t part = ChoosePartSize(1ULL << 30, 8 << 20, 50);
+  EXPECT_LE(((1ULL << 30) + part - 1) / part, 50u);
+  EXPECT_EQ(ChoosePartSize(100 << 20, 8 << 20, 50), 8u << 20);  // fits already
+}
+
 }  // namespace
 }  // namespace s3fs::s3

@@ -41,6 +41,19 @@ TEST(PlanRewrite, BytesPastTheBaseAreUploadedAndEveryPartButTheLastIsBigEnough) 
   for (size_t i = 0; i + 1 < plan.size(); ++i) EXPECT_GE(plan[i].len, 5 * kMiB);
 }
 
+TEST(PlanRewrite, CellsGrowToStayUnderALowerPartLimit) {
+  RangeSet dirty;
+  const uint64_t size = 1ULL << 30;
+  for (uint64_t off = 0; off < size; off += 16ULL << 20) dirty.Add(off, off + 1);  // every cell
+  RewritePlanOptions o;
+  o.max_parts = 50;
+  auto plan = PlanRewrite(size, size, dirty, o);
+  EXPECT_LE(plan.size(), 50u);
+  uint64_t covered = 0;
+  for (const auto& p : plan) covered += p.len;
+  EXPECT_EQ(covered, size);
+}
+
 TEST(PlanRewrite, CopiesAreSplitAt5GiBAndCellsGrowToStayUnder10000Parts) {
   RangeSet dirty;
   const uint64_t size = 200ULL << 30;  // 200 GiB

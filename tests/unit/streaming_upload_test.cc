@@ -140,6 +140,31 @@ TEST(StreamingUploadTest, PartSizesDoubleEvery900PartsAndReach5TiB) {
   }
 }
 
+TEST(StreamingUploadTest, ALowerPartLimitDoublesSoonerAndStillFitsLargeFiles) {
+  // 50 parts (a service's lower limit): doubling every 4 parts.
+  EXPECT_EQ(StreamingUpload::PartSize(4, 5 * kMiB, 50), 5 * kMiB);
+  EXPECT_EQ(StreamingUpload::PartSize(5, 5 * kMiB, 50), 10 * kMiB);
+  uint64_t total = 0;
+  for (uint32_t n = 1; n <= 50; ++n) total += StreamingUpload::PartSize(n, 5 * kMiB, 50);
+  EXPECT_GE(total, 5 * kMiB * 50 * 20);  // far beyond part_size x max_parts
+}
+
+TEST(StreamingUploadTest, NeverSendsMorePartsThanTheLimit) {
+  auto session = std::make_unique<ScriptedSession>(true);
+  auto* s = session.get();
+  StreamingOptions o = Opts();
+  o.max_parts = 10;
+  StreamingUpload up(std::move(session), -1, o);
+  // 10 parts of 5 MiB would hold 50 MiB; 120 MiB arrive.
+  for (uint64_t end = kMiB; end <= 120 * kMiB; end += kMiB) ASSERT_TRUE(up.Advance(end));
+  auto etag = up.Finish(120 * kMiB);
+  ASSERT_TRUE(etag.ok());
+  EXPECT_LE(s->completed.size(), 10u);
+  uint64_t sum = 0;
+  for (const auto& p : s->sent) sum += p.len;
+  EXPECT_EQ(sum, 120 * kMiB);
+}
+
 TEST(StreamingUploadTest, SendsWholePartsBehindTheWriterAndTheRestAtFinish) {
   auto session = std::make_unique<ScriptedSession>(true);
   auto* s = session.get();

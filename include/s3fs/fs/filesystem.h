@@ -142,6 +142,7 @@ struct Options {
   // Cell size of an edited object's rebuild (parts are this size or whole copied ranges).
   uint64_t rewrite_part_size = 8ULL << 20;
   uint64_t write_part_size = 16ULL << 20;
+  uint32_t max_parts = 10000;  // multipart part-count limit of the service (multipart_max_parts)
   int write_parts_in_flight = 8;
   int upload_slots = 32;
   // Asynchronous close (opt-in, like rclone's write cache): close() of a written file returns

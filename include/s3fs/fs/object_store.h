@@ -116,7 +116,8 @@ struct S3ObjectStoreOptions {
   std::string bucket;
   uint64_t multipart_threshold = 16ULL << 20;
   uint64_t part_size = 16ULL << 20;
-  int parallel = 8;           // parts in flight per transfer
+  uint32_t max_parts = 10000;  // the service's part-count limit (part sizes grow to fit)
+  int parallel = 8;            // parts in flight per transfer
   int head_concurrency = 64;  // HEADs in flight for HeadMany
   s3::Sse read_sse;           // SSE-C key for reads of encrypted objects
   // Older SSE-C keys (s3fs-fuse key files list several): objects the first key cannot open

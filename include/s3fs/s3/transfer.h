@@ -56,7 +56,8 @@ class FdSink final : public RandomAccessSink {
 
 struct TransferOptions {
   uint64_t multipart_threshold = 16ULL << 20;  // uploads at or above this use multipart
-  uint64_t part_size = 16ULL << 20;            // grown so that the object fits in 10,000 parts
+  uint64_t part_size = 16ULL << 20;            // grown so that the object fits in max_parts
+  uint32_t max_parts = 10000;                  // the service's part-count limit
   int concurrency = 8;                         // parts in flight
   ChecksumAlgorithm checksum = ChecksumAlgorithm::kNone;
   // Called from the calling thread with bytes done so far and the total.
@@ -75,7 +76,7 @@ struct UploadOutput {
 
 // Part size for an object of `size` bytes: at least `preferred` and 5 MiB, large enough for
 // 10,000 parts, rounded up to a MiB.
-uint64_t ChoosePartSize(uint64_t size, uint64_t preferred);
+uint64_t ChoosePartSize(uint64_t size, uint64_t preferred, uint32_t max_parts = 10000);
 
 S3Result<UploadOutput> Upload(Client& client, const PutObjectRequest& req,
                               RandomAccessSource& source, const TransferOptions& options);

@@ -47,6 +47,9 @@ class UploadSlots {
 
 struct StreamingOptions {
   uint64_t part_size = 16ULL << 20;  // first part size; at least 5 MiB
+  // The service's part-count limit (S3: 10,000; some S3-compatible services and RGW's
+  // `rgw_multipart_part_upload_limit` allow fewer). Part sizes grow so that it is never reached.
+  uint32_t max_parts = 10000;
   // A part is sent once the file extends this far beyond its end, so writes that arrive
   // slightly out of order (several kernel threads) still land before their part is sent.
   uint64_t slack = 4ULL << 20;
@@ -86,7 +89,9 @@ class StreamingUpload {
   void Abort();
 
   // Size of part `number` (1-based) for a first part size of `base`.
-  static uint64_t PartSize(uint32_t number, uint64_t base);
+  // Part `number`'s size: `base` (at least 5 MiB), doubled every 9% of `max_parts` parts, at
+  // most 5 GiB; over `max_parts` parts they add up to more than 2^11 * 9% * max_parts * base.
+  static uint64_t PartSize(uint32_t number, uint64_t base, uint32_t max_parts = 10000);
 
  private:
   // Waits for a free place (per upload, then shared); false if a part has failed.
