@@ -19,6 +19,7 @@
 
 #include "cli_config.h"
 #include "daemon.h"
+#include "fuse_check.h"
 #include "metrics_exporter.h"
 #include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
@@ -234,6 +235,10 @@ int Main(int argc, char** argv) {
   for (const auto& w : c.warnings) std::fprintf(stderr, "s3fs: warning: %s\n", w.c_str());
   // Cheap local checks before forking, so their errors come straight back.
   if (std::string why = CheckMountpoint(c.mountpoint, c.nonempty); !why.empty()) {
+    std::fprintf(stderr, "s3fs: %s\n", why.c_str());
+    return 1;
+  }
+  if (std::string why = CheckFuseUsable(GatherFuseFacts(c.fuse_options)); !why.empty()) {
     std::fprintf(stderr, "s3fs: %s\n", why.c_str());
     return 1;
   }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Error paths: bad credentials, missing bucket, dead endpoint, bad mount point, unknown option
-# (each one line and a non-zero exit, quickly), and a live mount whose server goes away
-# (errors within a bounded time, no hang, recovery when it returns).
+# Error paths a newcomer hits, each one line with the fix and exit status 1, quickly: bad secret,
+# unknown access key, no credentials at all, missing bucket, dead endpoint, missing or non-empty
+# mount point, unknown option, passwd file readable by others or the group, FUSE not available
+# (/dev/fuse hidden in a private mount namespace), allow_other as a non-root user without
+# user_allow_other, clock skew and wrong region (from the simulator); and a live mount whose
+# server goes away (errors within a bounded time, no hang, recovery when it returns).
 source "$(dirname "$0")/lib.sh"
 B=$(make_bucket errors)
 M=$E2E_TMP/mnt
@@ -30,13 +33,64 @@ one_line_failure() {  # desc, expected text, command...
   return 0
 }
 
-one_line_failure "bad secret" "credentials" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
+one_line_failure "bad secret" "the secret key is wrong" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
+UNKNOWN=$E2E_TMP/unknown
+echo "no-such-access-key:$S3FS_TEST_SECRET_KEY" > "$UNKNOWN"
+chmod 600 "$UNKNOWN"
+one_line_failure "unknown access key" "unknown access key (InvalidAccessKeyId)" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$UNKNOWN"
+if [ -e /etc/passwd-s3fs ]; then
+  FAILURES=$((FAILURES + 1))
+  log "FAIL no credentials: /etc/passwd-s3fs exists on this machine, the check needs it absent"
+else
+  mkdir -p "$E2E_TMP/home"
+  one_line_failure "no credentials at all" "no credentials found.*give -o passwd_file=FILE" \
+    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE HOME="$E2E_TMP/home" \
+    AWS_EC2_METADATA_DISABLED=true "$S3FS_BIN" "$B" "$M" -o "$OPTS"
+fi
 one_line_failure "missing bucket" "does not exist" "$S3FS_BIN" "no-such-bucket-$$" "$M" -o "$OPTS,passwd_file=$PASSWD"
 one_line_failure "dead endpoint" "cannot reach" "$S3FS_BIN" "$B" "$M" -o "url=http://127.0.0.1:1,use_path_request_style,passwd_file=$PASSWD"
 one_line_failure "missing mount point" "mount point" "$S3FS_BIN" "$B" "$E2E_TMP/nope" -o "$OPTS,passwd_file=$PASSWD"
 one_line_failure "unknown option" "unknown option" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD,no_such_option"
 chmod 644 "$BAD"
-one_line_failure "world-readable passwd file" "chmod 600" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
+one_line_failure "world-readable passwd file" "accessible by others: run chmod 600" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
+chmod 640 "$BAD"
+one_line_failure "group-readable passwd file" "accessible by its group: run chmod 600" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
+echo leftover > "$M/local-file"
+one_line_failure "non-empty mount point" "is not empty (use -o nonempty" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
+rm "$M/local-file"
+
+# FUSE not available: /dev without fuse (a tmpfs with only null, zero, random, urandom) in a
+# private mount namespace.
+# shellcheck disable=SC2016 # expanded by the inner sh
+NOFUSE='mount --make-rprivate / && d=$(mktemp -d) && mount -t tmpfs none "$d" && for n in null zero random urandom; do touch "$d/$n" && mount --bind "/dev/$n" "$d/$n"; done && mount --move "$d" /dev && exec "$@"'
+one_line_failure "FUSE not available (no /dev/fuse)" "FUSE is not available: /dev/fuse is missing (as root: modprobe fuse" \
+  unshare --mount sh -c "$NOFUSE" sh "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
+
+# A non-root user (nobody) with its own mount point and passwd file.
+chmod 711 "$E2E_TMP"
+NM=$E2E_TMP/nobody-mnt
+NP=$E2E_TMP/nobody-passwd
+mkdir -p "$NM"
+cp "$PASSWD" "$NP"
+chown 65534:65534 "$NM" "$NP"
+MOUNTS+=("$NM")
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent)
+if "${NOBODY[@]}" test -r /dev/fuse -a -w /dev/fuse; then
+  check "a non-root user mounts without allow_other (through fusermount3) and unmounts" \
+    "${NOBODY[*]} $S3FS_BIN $B $NM -o $OPTS,passwd_file=$NP && ${NOBODY[*]} sh -c 'echo n > $NM/by-nobody' && ${NOBODY[*]} fusermount3 -u $NM"
+else  # /dev/fuse is root's only (mode 0600; Debian's udev rule makes it 0666)
+  # (M=: one_line_failure unmounts $M if the mount happened after all)
+  M=$NM one_line_failure "non-root user, /dev/fuse closed to it" "/dev/fuse is not readable and writable by this user.*chmod 0666 /dev/fuse" \
+    "${NOBODY[@]}" "$S3FS_BIN" "$B" "$NM" -o "$OPTS,passwd_file=$NP"
+fi
+if grep -qx '[[:space:]]*user_allow_other[[:space:]]*' /etc/fuse.conf 2>/dev/null; then
+  check "allow_other as non-root with user_allow_other in /etc/fuse.conf mounts" \
+    "${NOBODY[*]} $S3FS_BIN $B $NM -o $OPTS,passwd_file=$NP,allow_other && ${NOBODY[*]} fusermount3 -u $NM"
+else
+  M=$NM one_line_failure "allow_other as non-root without user_allow_other" \
+    "needs the line user_allow_other in /etc/fuse.conf (as root: echo user_allow_other >> /etc/fuse.conf)" \
+    "${NOBODY[@]}" "$S3FS_BIN" "$B" "$NM" -o "$OPTS,passwd_file=$NP,allow_other"
+fi
 
 # A live mount whose server dies: a second S3 endpoint of our own (the in-memory simulator),
 # so the shared RGW stays up, killed under the mount and started again.
@@ -51,6 +105,15 @@ start_sim() {
 }
 if [ -x "$S3SIM_BIN" ]; then
   start_sim
+  # Clock skew and wrong region, as AWS answers them (the simulator's knobs).
+  sim_faults() { curl -sf -X POST "$EP2/__sim/faults?$1" >/dev/null; }
+  sim_faults "skew=3600"
+  one_line_failure "clock skew (RequestTimeTooSkewed)" "clock is off (RequestTimeTooSkewed): fix the time" \
+    "$S3FS_BIN" dying "$M" -o "url=$EP2,use_path_request_style,passwd_file=$PASSWD"
+  sim_faults "region=eu-west-1"
+  one_line_failure "wrong region names the right one" "is in another region: use -o endpoint=eu-west-1" \
+    "$S3FS_BIN" dying "$M" -o "url=$EP2,use_path_request_style,passwd_file=$PASSWD,endpoint=us-east-1"
+  sim_faults ""
   M2=$E2E_TMP/mnt2
   mkdir -p "$M2"
   MOUNTS+=("$M2")
