@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,20 @@ bool Exists(const std::string& path) {
 }
 
 // libfuse runs fusermount3 from its install directory, else from PATH.
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string Unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 bool FusermountInstalled() {
   if (Exists("/usr/bin/fusermount3") || Exists("/bin/fusermount3")) return true;
   const char* path = std::getenv("PATH");
@@ -40,6 +55,32 @@ bool FuseConfAllowsOther(const std::string& fuse_conf) {
     if (line.compare(b, e - b + 1, "user_allow_other") == 0) return true;
   }
   return false;
+}
+
+std::string S3fsMountedAt(const std::string& mountinfo, const std::string& path) {
+  std::stringstream lines(mountinfo);
+  std::string line;
+  std::string source;  // of the last (topmost) mount on `path`
+  while (std::getline(lines, line)) {
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
+    std::stringstream fields(line);
+    std::string f, mountpoint, fstype, src;
+    for (int i = 0; i < 5 && fields >> f; ++i) mountpoint = f;
+    while (fields >> f && f != "-") {
+    }
+    if (!(fields >> fstype >> src) || Unescape(mountpoint) != path) continue;
+    source = fstype == "fuse.s3fs" ? Unescape(src) : "";
+  }
+  return source;
+}
+
+std::string S3fsMountedAt(const std::string& path) {
+  char real[PATH_MAX];
+  if (::realpath(path.c_str(), real) == nullptr) return {};
+  std::ifstream in("/proc/self/mountinfo");
+  std::stringstream text;
+  text << in.rdbuf();
+  return S3fsMountedAt(text.str(), real);
 }
 
 FuseFacts GatherFuseFacts(const std::vector<std::string>& fuse_options) {

@@ -29,6 +29,14 @@ std::string CheckFuseUsable(const FuseFacts& facts);
 // fusermount3 reads it: a line that is exactly the word, leading/trailing blanks allowed.
 bool FuseConfAllowsOther(const std::string& fuse_conf);
 
+// The source ("s3fs:BUCKET", or "s3fs" for s3fs-fuse) of the s3fs mount on top of `path` (an
+// absolute path without symlinks) in `mountinfo` (the text of /proc/self/mountinfo), or "" when
+// the topmost mount there is not an s3fs one. Mounting again on it would stack a second mount.
+std::string S3fsMountedAt(const std::string& mountinfo, const std::string& path);
+
+// S3fsMountedAt for this process's mounts and `path` as given on the command line.
+std::string S3fsMountedAt(const std::string& path);
+
 }  // namespace s3fs::cli
 
 #endif  // S3FS_CLI_FUSE_CHECK_H_

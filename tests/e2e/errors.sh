@@ -29,7 +29,7 @@ one_line_failure() {  # desc, expected text, command...
     log "FAIL $desc (exit $rc, $lines lines)"
     sed 's/^/       /' "$E2E_TMP/out" | head
   fi
-  mountpoint -q "$M" && unmount_one "$M"
+  [ -n "${M_KEEP:-}" ] || ! mountpoint -q "$M" || unmount_one "$M"
   return 0
 }
 
@@ -55,6 +55,13 @@ chmod 644 "$BAD"
 one_line_failure "world-readable passwd file" "accessible by others: run chmod 600" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
 chmod 640 "$BAD"
 one_line_failure "group-readable passwd file" "accessible by its group: run chmod 600" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$BAD"
+MOUNTS+=("$M")
+check "mount for the next check" "timeout 60 $S3FS_BIN $B $M -o $OPTS,passwd_file=$PASSWD"
+# shellcheck disable=SC2034 # M_KEEP: one_line_failure must not unmount the first mount
+M_KEEP=1 one_line_failure "mount point already mounted (no stacked second mount)" "is already mounted (s3fs:$B): unmount it first with fusermount3 -u" \
+  "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
+check "still one mount there" "test \$(grep -c \" $M \" /proc/mounts) = 1"
+unmount_one "$M"
 echo leftover > "$M/local-file"
 one_line_failure "non-empty mount point" "is not empty (use -o nonempty" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
 rm "$M/local-file"

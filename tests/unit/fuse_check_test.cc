@@ -65,6 +65,21 @@ TEST(FuseCheck, FuseConfParsing) {
   EXPECT_TRUE(FuseConfAllowsOther("  user_allow_other \r\nmount_max = 5"));
 }
 
+TEST(FuseCheck, S3fsMountedAtReadsTheTopmostMount) {
+  const std::string info =
+      "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+      "40 22 0:45 / /mnt/s3 rw,nosuid,nodev shared:20 - fuse.s3fs s3fs:photos rw,user_id=0\n"
+      "41 22 0:46 / /mnt/my\\040disk rw - fuse.s3fs s3fs rw,user_id=0\n"
+      "42 22 0:47 / /mnt/vol rw - ext4 /dev/sdb1 rw\n"
+      "43 22 0:48 / /mnt/tmp rw - fuse.s3fs s3fs:a rw\n"
+      "44 43 0:49 / /mnt/tmp rw - tmpfs none rw\n";
+  EXPECT_EQ(S3fsMountedAt(info, "/mnt/s3"), "s3fs:photos");
+  EXPECT_EQ(S3fsMountedAt(info, "/mnt/my disk"), "s3fs");  // s3fs-fuse, escaped space
+  EXPECT_EQ(S3fsMountedAt(info, "/mnt/vol"), "");  // another filesystem: mounting on it is fine
+  EXPECT_EQ(S3fsMountedAt(info, "/mnt/tmp"), "");  // covered by a later mount
+  EXPECT_EQ(S3fsMountedAt(info, "/mnt"), "");
+}
+
 TEST(FuseCheck, GatherSeesAllowOtherOption) {
   EXPECT_TRUE(GatherFuseFacts({"ro", "allow_other"}).allow_other_asked);
   EXPECT_TRUE(GatherFuseFacts({"allow_root"}).allow_other_asked);
