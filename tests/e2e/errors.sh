@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Error paths a newcomer hits, each one line with the fix and exit status 1, quickly: bad secret,
 # unknown access key, no credentials at all, missing bucket, dead endpoint, missing or non-empty
-# mount point, unknown option, passwd file readable by others or the group, FUSE not available
-# (/dev/fuse hidden in a private mount namespace), allow_other as a non-root user without
-# user_allow_other, clock skew and wrong region (from the simulator); and a live mount whose
+# mount point (and one with a live s3fs mount), unknown option, passwd file readable by others or
+# the group, FUSE not available, /dev/fuse closed to a non-root user, allow_other as a non-root
+# user without user_allow_other (those three, and their fixes, with /dev and /etc/fuse.conf
+# made up in a private mount namespace), clock skew and wrong region (from the simulator); and a
+# live mount whose
 # server goes away (errors within a bounded time, no hang, recovery when it returns).
 source "$(dirname "$0")/lib.sh"
 B=$(make_bucket errors)
@@ -66,12 +68,26 @@ echo leftover > "$M/local-file"
 one_line_failure "non-empty mount point" "is not empty (use -o nonempty" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
 rm "$M/local-file"
 
-# FUSE not available: /dev without fuse (a tmpfs with only null, zero, random, urandom) in a
-# private mount namespace.
-# shellcheck disable=SC2016 # expanded by the inner sh
-NOFUSE='mount --make-rprivate / && d=$(mktemp -d) && mount -t tmpfs none "$d" && for n in null zero random urandom; do touch "$d/$n" && mount --bind "/dev/$n" "$d/$n"; done && mount --move "$d" /dev && exec "$@"'
+# FUSE as the machine may have it, whatever this one has: each case runs in a private mount
+# namespace whose /dev is a tmpfs with null, zero, random, urandom and, unless MODE is none, a
+# fuse device node of mode MODE, and whose /etc/fuse.conf is CONF. in_ns MODE CONF command...
+# shellcheck disable=SC2016,SC2089 # a script for the inner sh
+NS='mode=$1 conf=$2 && shift 2 && mount --make-rprivate / && d=$(mktemp -d) &&
+  mount -t tmpfs none "$d" && for n in null zero random urandom; do
+    touch "$d/$n" && mount --bind "/dev/$n" "$d/$n" || exit 1; done &&
+  { [ "$mode" = none ] || { mknod "$d/fuse" c 10 229 && chmod "$mode" "$d/fuse"; }; } &&
+  mount --move "$d" /dev && mount --bind "$conf" /etc/fuse.conf && exec "$@"'
+IN_NS=(unshare --mount sh -c "$NS" sh)  # for one_line_failure, which runs a command
+in_ns() { unshare --mount sh -c "$NS" sh "$@"; }  # for check steps (NS exported)
+# shellcheck disable=SC2090
+export NS
+export -f in_ns
+CONF_NO=$E2E_TMP/fuse.conf.default  # Debian's: user_allow_other commented out
+CONF_YES=$E2E_TMP/fuse.conf.allow
+printf '# mount_max = 1000\n#user_allow_other\n' > "$CONF_NO"
+printf 'user_allow_other\n' > "$CONF_YES"
 one_line_failure "FUSE not available (no /dev/fuse)" "FUSE is not available: /dev/fuse is missing (as root: modprobe fuse" \
-  unshare --mount sh -c "$NOFUSE" sh "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
+  "${IN_NS[@]}" none "$CONF_NO" "$S3FS_BIN" "$B" "$M" -o "$OPTS,passwd_file=$PASSWD"
 
 # A non-root user (nobody) with its own mount point and passwd file.
 chmod 711 "$E2E_TMP"
@@ -80,24 +96,28 @@ NP=$E2E_TMP/nobody-passwd
 mkdir -p "$NM"
 cp "$PASSWD" "$NP"
 chown 65534:65534 "$NM" "$NP"
-MOUNTS+=("$NM")
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent)
-if "${NOBODY[@]}" test -r /dev/fuse -a -w /dev/fuse; then
-  check "a non-root user mounts without allow_other (through fusermount3) and unmounts" \
-    "${NOBODY[*]} $S3FS_BIN $B $NM -o $OPTS,passwd_file=$NP && ${NOBODY[*]} sh -c 'echo n > $NM/by-nobody' && ${NOBODY[*]} fusermount3 -u $NM"
-else  # /dev/fuse is root's only (mode 0600; Debian's udev rule makes it 0666)
-  # (M=: one_line_failure unmounts $M if the mount happened after all)
-  M=$NM one_line_failure "non-root user, /dev/fuse closed to it" "/dev/fuse is not readable and writable by this user.*chmod 0666 /dev/fuse" \
-    "${NOBODY[@]}" "$S3FS_BIN" "$B" "$NM" -o "$OPTS,passwd_file=$NP"
-fi
-if grep -qx '[[:space:]]*user_allow_other[[:space:]]*' /etc/fuse.conf 2>/dev/null; then
-  check "allow_other as non-root with user_allow_other in /etc/fuse.conf mounts" \
-    "${NOBODY[*]} $S3FS_BIN $B $NM -o $OPTS,passwd_file=$NP,allow_other && ${NOBODY[*]} fusermount3 -u $NM"
-else
-  M=$NM one_line_failure "allow_other as non-root without user_allow_other" \
-    "needs the line user_allow_other in /etc/fuse.conf (as root: echo user_allow_other >> /etc/fuse.conf)" \
-    "${NOBODY[@]}" "$S3FS_BIN" "$B" "$NM" -o "$OPTS,passwd_file=$NP,allow_other"
-fi
+# (M=: one_line_failure unmounts $M if the mount happened after all)
+M=$NM one_line_failure "non-root user, /dev/fuse closed to it (0600)" "/dev/fuse is not readable and writable by this user.*chmod 0666 /dev/fuse" \
+  "${IN_NS[@]}" 0600 "$CONF_NO" "${NOBODY[@]}" "$S3FS_BIN" "$B" "$NM" -o "$OPTS,passwd_file=$NP"
+M=$NM one_line_failure "allow_other as non-root without user_allow_other" \
+  "needs the line user_allow_other in /etc/fuse.conf (as root: echo user_allow_other >> /etc/fuse.conf)" \
+  "${IN_NS[@]}" 0666 "$CONF_NO" "${NOBODY[@]}" "$S3FS_BIN" "$B" "$NM" -o "$OPTS,passwd_file=$NP,allow_other"
+# The fixes work: mount as nobody (through fusermount3), write, unmount; with allow_other (and
+# user_allow_other) root sees the files too, without it root is refused (FUSE's rule).
+cat > "$E2E_TMP/nobody-mount.sh" <<SH
+set -u
+N="${NOBODY[*]}"
+trap '\$N fusermount3 -u -z $NM 2>/dev/null' EXIT
+\$N $S3FS_BIN $B $NM -o $OPTS,passwd_file=$NP\$1 || exit 1
+\$N sh -c 'echo n > $NM/by-nobody && test "\$(cat $NM/by-nobody)" = n' || exit 1
+if [ -n "\$1" ]; then test "\$(cat $NM/by-nobody)" = n; else ! cat $NM/by-nobody 2>/dev/null; fi || exit 1
+\$N fusermount3 -u $NM && ! mountpoint -q $NM
+SH
+check "non-root user, /dev/fuse 0666: mounts, writes, unmounts; root is refused" \
+  "in_ns 0666 $CONF_NO sh $E2E_TMP/nobody-mount.sh ''"
+check "non-root user with user_allow_other: allow_other mounts, root reads the files" \
+  "in_ns 0666 $CONF_YES sh $E2E_TMP/nobody-mount.sh ,allow_other"
 
 # A live mount whose server dies: a second S3 endpoint of our own (the in-memory simulator),
 # so the shared RGW stays up, killed under the mount and started again.
