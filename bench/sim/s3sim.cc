@@ -12,7 +12,7 @@
 // of each connection's body bytes in both directions, an optional global byte budget and a
 // request-rate cap answered with 503 SlowDown. Faults are drawn per request with a fixed-seed
 // PRNG. Control: GET /__sim/stats (JSON counters by operation), POST /__sim/reset,
-// POST /__sim/faults?503=P&500=P&reset=P&stall=P&stall_ms=N&truncate=P,
+// POST /__sim/faults?503=P&500=P&reset=P&stall=P&stall_ms=N&truncate=P&skew=S&region=R,
 // POST /__sim/seed?bucket=B&prefix=P&count=N&size=S (N objects P00000.. of S bytes with
 // s3fs-style mode/uid/gid/mtime metadata, created at once: benchmark fixtures).
 #include <arpa/inet.h>
@@ -27,6 +27,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -51,6 +52,12 @@ struct Settings {
   double p503 = 0, p500 = 0, preset = 0, pstall = 0, ptrunc = 0;
   int stall_ms = 5000;
   uint64_t seed = 42;
+  // Newcomer errors (POST /__sim/faults?skew=S&region=R): the server's clock runs S seconds
+  // away from ours, so beyond 15 min (as AWS) every signed request is RequestTimeTooSkewed; the
+  // buckets live in region R, so a request signed for another region is answered as AWS does
+  // (400 AuthorizationHeaderMalformed naming R).
+  long skew_s = 0;
+  std::string region;
 };
 
 Settings g_set;
@@ -326,6 +333,18 @@ Response Error(int status, const std::string& code, const std::string& msg, cons
                      "</Message><RequestId>sim</RequestId>"
                      "</Error>");
   return r;
+}
+
+// The region of a SigV4 Authorization header's credential scope (ACCESS/DATE/REGION/s3/...).
+std::string SignedRegion(const std::string& auth) {
+  size_t c = auth.find("Credential=");
+  if (c == std::string::npos) return "";
+  size_t end = auth.find_first_of(", ", c);
+  std::string scope = auth.substr(c + 11, end == std::string::npos ? end : end - c - 11);
+  size_t a = scope.find('/');
+  size_t b = a == std::string::npos ? a : scope.find('/', a + 1);
+  size_t e = b == std::string::npos ? b : scope.find('/', b + 1);
+  return e == std::string::npos ? "" : scope.substr(b + 1, e - b - 1);
 }
 
 std::string DecodeChunked(const std::string& body) {
@@ -912,6 +931,8 @@ void Serve(int fd) {
         g_set.pstall = get("stall", 0);
         g_set.stall_ms = static_cast<int>(get("stall_ms", 5000));
         g_set.ptrunc = get("truncate", 0);
+        g_set.skew_s = static_cast<long>(get("skew", 0));
+        g_set.region = q.query.count("region") ? q.query["region"] : "";
         body = "{}";
       }
       std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -943,7 +964,19 @@ void Serve(int fd) {
     Response r;
     const size_t bytes_in = q.body.size();
     bool reset = false, truncate = false;
-    if (OverRate()) {
+    const std::string auth = q.headers.count("authorization") ? q.headers["authorization"] : "";
+    if (std::labs(s.skew_s) > 900 && !auth.empty()) {  // AWS allows 15 minutes
+      r = Error(403, "RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.",
+                "FaultSkew");
+    } else if (!s.region.empty() && !auth.empty() && SignedRegion(auth) != s.region) {
+      r.op = "FaultRegion";
+      r.Text(400,
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>"
+             "<Code>AuthorizationHeaderMalformed</Code><Message>The authorization header "
+             "is malformed; the region is wrong</Message><Region>" +
+                 XmlEscape(s.region) + "</Region><RequestId>sim</RequestId></Error>");
+    } else if (OverRate()) {
       r = Error(503, "SlowDown", "Please reduce your request rate.", "SlowDown");
       r.headers.emplace_back("Retry-After", "1");
     } else if (s.p503 > 0 && uni(rng) < s.p503) {

@@ -19,6 +19,7 @@
 
 #include "cli_config.h"
 #include "daemon.h"
+#include "fuse_check.h"
 #include "metrics_exporter.h"
 #include "s3fs/common/log.h"
 #include "s3fs/common/strings.h"
@@ -233,7 +234,18 @@ int Main(int argc, char** argv) {
   log::SetLevel(level);
   for (const auto& w : c.warnings) std::fprintf(stderr, "s3fs: warning: %s\n", w.c_str());
   // Cheap local checks before forking, so their errors come straight back.
+  if (std::string on = S3fsMountedAt(c.mountpoint); !on.empty()) {
+    std::fprintf(stderr,
+                 "s3fs: mount point %s is already mounted (%s): unmount it first with "
+                 "fusermount3 -u %s\n",
+                 c.mountpoint.c_str(), on.c_str(), c.mountpoint.c_str());
+    return 1;
+  }
   if (std::string why = CheckMountpoint(c.mountpoint, c.nonempty); !why.empty()) {
+    std::fprintf(stderr, "s3fs: %s\n", why.c_str());
+    return 1;
+  }
+  if (std::string why = CheckFuseUsable(GatherFuseFacts(c.fuse_options)); !why.empty()) {
     std::fprintf(stderr, "s3fs: %s\n", why.c_str());
     return 1;
   }

@@ -43,7 +43,6 @@ const std::map<std::string, std::string>& IgnoredOptions() {
       {"auto_cache", "no effect"},
       {"connect_timeout_ms", "no effect"},
       {"update_parent_dir_stat", "no effect"},
-      {"stat_cache_interval_expire", "stat_cache_expire is used"},
       {"use_wtf8", "no effect"},
       {"streamupload", "uploads stream already"},
       {"fake_diskfree", "no effect"},
@@ -107,6 +106,8 @@ Common options (-o):
   max_dirty_data=MB|-1      upload a file before close once this much is written to it
                             (default 5120)
   stat_cache_expire=SEC     attribute cache lifetime (default 60)
+  stat_cache_interval_expire=SEC
+                            the same, counted from each entry's last use instead of its fetch
   enable_noobj_cache        cache "does not exist" answers (default on)
   noobj_cache_expire=SEC    lifetime of "does not exist" answers (default 10)
   meta_cache=DIR|off        persistent metadata cache (LMDB) directory, or off (default:
@@ -295,9 +296,11 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
         return fail("max_cache_size= is in MB (0: bounded by ensure_diskfree only)");
       }
       c.data_cache_bytes = n << 20;
-    } else if (name == "stat_cache_expire") {
-      if (!ParseUint(value, &n)) return fail("stat_cache_expire= needs seconds");
+    } else if (name == "stat_cache_expire" || name == "stat_cache_interval_expire") {
+      // As in s3fs-fuse the two are exclusive: the last one given decides.
+      if (!ParseUint(value, &n)) return fail(name + "= needs seconds");
       c.fs.stat_ttl = std::chrono::seconds(n);
+      c.fs.stat_ttl_from_access = name == "stat_cache_interval_expire";
     } else if (name == "enable_noobj_cache") {
       c.fs.negative_cache = true;
     } else if (name == "disable_noobj_cache") {

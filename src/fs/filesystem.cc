@@ -294,6 +294,11 @@ FsResult<std::shared_ptr<Node>> FilesystemImpl::Resolve(const std::string& path)
   return Fail(ENOENT);
 }
 
+void FilesystemImpl::UsedLocked(Steady& expires) {
+  const Steady now = clock_->Monotonic();
+  if (o_.stat_ttl_from_access && now < expires) expires = now + o_.stat_ttl;
+}
+
 FsResult<Entry> FilesystemImpl::Lookup(Ino parent_ino, std::string_view name) {
   auto parent = GetNode(parent_ino);
   S3FS_ASSIGN_OR_RETURN(std::string path, ChildPath(parent, name));
@@ -305,6 +310,7 @@ FsResult<Entry> FilesystemImpl::Lookup(Ino parent_ino, std::string_view name) {
                    n->open_handles > 0;
       if (fresh) {
         m_.stat_hit.Inc();
+        UsedLocked(n->attr_expires);
         n->nlookup++;
         return MakeEntry(*n);
       }
@@ -442,6 +448,7 @@ FsResult<Attr> FilesystemImpl::GetAttr(Ino ino) {
                  n->unlinked;
     if (fresh) {
       m_.stat_hit.Inc();
+      UsedLocked(n->attr_expires);
       FillAttrLocked(*n);
       return n->attr;
     }
@@ -1263,6 +1270,7 @@ FsResult<uint64_t> FilesystemImpl::OpenDir(Ino ino) {
     // served locally, with the attributes of the inodes it names.
     std::lock_guard lock(mu_);
     if (n->listing && clock_->Monotonic() < n->listing->expires) {
+      UsedLocked(n->listing->expires);
       FillAttrLocked(*n);
       entries.push_back(DirEntry{".", n->attr});
       entries.push_back(DirEntry{"..", n->attr});

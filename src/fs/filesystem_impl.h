@@ -192,6 +192,9 @@ class FilesystemImpl final : public Filesystem {
   void FillAttrLocked(Node& n);
   Entry MakeEntry(const Node& n) const;
   bool NegativeHitLocked(const std::string& path);
+  // A cached entry whose lifetime ends at `expires` was used: with Options::stat_ttl_from_access
+  // its lifetime starts again now (an expired one stays expired). REQUIRES: mu_ held.
+  void UsedLocked(Steady& expires);
   // Remembers that `path` does not exist; `persist` also tells the metadata cache.
   void AddNegativeLocked(const std::string& path, bool persist = true);
   void ForgetNegativeLocked(const std::string& path);

@@ -61,7 +61,7 @@ cleanup() {
   local rc=$?
   for m in "${MOUNTS[@]}"; do unmount_one "$m"; done
   local all
-  all=$({ printf '%s\n' "${BUCKETS[@]}"; cat "$E2E_TMP/buckets" 2>/dev/null; } | sort -u)
+  all=$({ printf '%s\n' "${BUCKETS[@]}"; cat "$E2E_TMP/buckets" 2>/dev/null || true; } | sort -u)
   for b in $all; do
     # Best effort: empty and remove test buckets.
     local keys

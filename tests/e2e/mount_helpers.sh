@@ -1,31 +1,25 @@
 #!/usr/bin/env bash
-# The ways ops mount a bucket: `mount -t fuse.s3fs` (through mount.fuse3, which runs `s3fs`
-# from PATH), an /etc/fstab line followed by `mount MNT`, `umount`, a read-only mount, and a
-# BUCKET:/prefix mount.
+# The ways ops mount a bucket: `mount -t fuse.s3fs` (through mount.fuse3, which runs the `s3fs`
+# of the default PATH), an /etc/fstab line followed by `mount MNT`, `umount`, a read-only mount, and a
+# BUCKET:/prefix mount. (The fstab lines of the docs: fstab.sh.)
+source "$(dirname "$0")/mount_ns.sh"  # mount(8) runs /usr/bin/s3fs: ours there, privately
 source "$(dirname "$0")/lib.sh"
+ns_setup
 B=$(make_bucket helpers)
 M=$E2E_TMP/mnt
 mkdir -p "$M"
-# mount.fuse3 looks the helper up as `s3fs` in PATH: put ours first.
-BIN=$E2E_TMP/bin
-mkdir -p "$BIN"
-ln -s "$S3FS_BIN" "$BIN/s3fs"
-export PATH=$BIN:$PATH
 OPTS="url=$S3FS_TEST_ENDPOINT,use_path_request_style,passwd_file=$PASSWD"
 MOUNTS+=("$M")
 
 check "mount -t fuse.s3fs" "mount -t fuse.s3fs $B $M -o $OPTS && mountpoint -q $M && echo one > $M/one && test \"\$(cat $M/one)\" = one"
+check "mount -t fuse.s3fs ran this s3fs (not s3fs-fuse)" "ours $M"
 check "umount" "umount $M && ! mountpoint -q $M"
 
-FSTAB_BACKUP=$E2E_TMP/fstab.orig
-cp /etc/fstab "$FSTAB_BACKUP"
-restore_fstab() { cp "$FSTAB_BACKUP" /etc/fstab; }
-trap 'restore_fstab; cleanup' EXIT
-echo "$B $M fuse.s3fs _netdev,allow_other,$OPTS 0 0" >> /etc/fstab
-check "fstab line + mount MNT" "mount $M && mountpoint -q $M && test \"\$(cat $M/one)\" = one"
+fstab_add "$B $M fuse.s3fs _netdev,allow_other,$OPTS 0 0"
+check "fstab line + mount MNT" "mount $M && mountpoint -q $M && ours $M && test \"\$(cat $M/one)\" = one"
 check "allow_other shows in the mount options" "grep \" $M \" /proc/mounts | grep -q allow_other"
 check "umount of the fstab mount" "umount $M && ! mountpoint -q $M"
-restore_fstab
+fstab_reset
 
 check "read-only mount refuses writes" \
   "$S3FS_BIN $B $M -o $OPTS,ro && test \"\$(cat $M/one)\" = one && ! (echo x > $M/ro-write) 2>/dev/null && umount $M"

@@ -520,6 +520,45 @@ TEST_F(FsTest, StatTtlExpiryRefetches) {
   EXPECT_EQ(fs_->GetAttr(f)->size, 2u);
 }
 
+TEST_F(FsTest, StatCacheIntervalExpireCountsFromLastUse) {
+  store_->Seed("f", "1");
+  store_->Seed("d/x", "x");
+  Options o = opts_;
+  o.stat_ttl_from_access = true;  // stat_cache_interval_expire=60
+  auto made = Filesystem::Create(o, store_, clock_);
+  ASSERT_TRUE(made.ok());
+  auto fs = std::move(made).value();
+  Ino f = fs->Lookup(kRootIno, "f")->attr.ino;
+  Ino d = fs->Lookup(kRootIno, "d")->attr.ino;
+  auto list = [&] {
+    auto fh = fs->OpenDir(d);
+    auto entries = fs->ReadDir(d, *fh, 0, 100);
+    EXPECT_TRUE(fs->ReleaseDir(d, *fh).ok());
+    return entries->size() - 2;  // without . and ..
+  };
+  EXPECT_EQ(list(), 1u);
+  store_->Seed("f", "22");
+  store_->Seed("d/y", "y");
+  // Used every 40 s: still the first answers 200 s after they were fetched.
+  for (int i = 0; i < 5; ++i) {
+    clock_->Advance(40s);
+    EXPECT_EQ(fs->GetAttr(f)->size, 1u) << i;
+    EXPECT_EQ(list(), 1u) << i;
+  }
+  EXPECT_EQ(fs->Lookup(kRootIno, "f")->attr.size, 1u);
+  // 61 s without a use: expired, fetched again.
+  clock_->Advance(61s);
+  EXPECT_EQ(fs->GetAttr(f)->size, 2u);
+  EXPECT_EQ(list(), 2u);
+  // By default (stat_cache_expire) the lifetime counts from the fetch, whatever the uses.
+  Ino g = LookupIno(kRootIno, "f");
+  store_->Seed("f", "333");
+  clock_->Advance(40s);
+  EXPECT_EQ(fs_->GetAttr(g)->size, 2u);
+  clock_->Advance(40s);
+  EXPECT_EQ(fs_->GetAttr(g)->size, 3u);
+}
+
 TEST_F(FsTest, NegativeCacheExpires) {
   EXPECT_EQ(fs_->Lookup(kRootIno, "later").error(), ENOENT);
   store_->Seed("later", "x");

@@ -43,6 +43,20 @@ TEST(MountArgs, MetadataCacheOptions) {
   EXPECT_FALSE(Parse({"b", "/m", "-o", "meta_cache"}).ok());
 }
 
+TEST(MountArgs, StatCacheIntervalExpireCountsFromLastUse) {
+  auto c = Parse({"b", "/m", "-o", "stat_cache_interval_expire=900"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->fs.stat_ttl, std::chrono::seconds(900));
+  EXPECT_TRUE(c->fs.stat_ttl_from_access);
+  EXPECT_TRUE(c->warnings.empty());
+  // Exclusive with stat_cache_expire, as in s3fs-fuse: the last one given decides.
+  c = Parse({"b", "/m", "-o", "stat_cache_interval_expire=900,stat_cache_expire=30"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->fs.stat_ttl, std::chrono::seconds(30));
+  EXPECT_FALSE(c->fs.stat_ttl_from_access);
+  EXPECT_FALSE(Parse({"b", "/m", "-o", "stat_cache_interval_expire=x"}).ok());
+}
+
 TEST(MountArgs, StorageClassIsNormalisedAndChecked) {
   auto c = Parse({"b", "/m", "-o", "storage_class=standard_ia"});
   ASSERT_TRUE(c.ok()) << c.error().message;

@@ -96,6 +96,11 @@ struct Options {
   bool read_only = false;
   // Attribute cache (s3fs: stat_cache_expire, enable_noobj_cache).
   std::chrono::milliseconds stat_ttl{std::chrono::seconds(60)};
+  // s3fs: stat_cache_interval_expire=SEC. Attributes and listings held in memory expire
+  // stat_ttl after their last use instead of after their fetch (each use starts the lifetime
+  // again; an expired entry is not revived). The persistent metadata cache's records still
+  // count from their fetch.
+  bool stat_ttl_from_access = false;
   bool negative_cache = true;
   std::chrono::milliseconds negative_ttl{std::chrono::seconds(10)};
   // Kernel cache timeouts.
