@@ -207,6 +207,7 @@ void FilesystemImpl::EndPendingCloseLocked(FileState& fs) {
 }
 
 bool FilesystemImpl::ClosePending(const std::shared_ptr<Node>& node, bool wait) {
+  if (!o_.async_close) return false;
   std::shared_ptr<FileState> state;
   {
     std::lock_guard lock(mu_);
@@ -219,6 +220,7 @@ bool FilesystemImpl::ClosePending(const std::shared_ptr<Node>& node, bool wait) 
 }
 
 FsStatus FilesystemImpl::UploadPendingUnder(const std::string& path) {
+  if (!o_.async_close) return {};
   std::vector<std::shared_ptr<Node>> under;
   {
     std::lock_guard lock(mu_);

@@ -715,7 +715,12 @@ FsStatus FilesystemImpl::Unlink(Ino parent_ino, std::string_view name) {
     }
   }
   if (defer) return {};
-  if (std::shared_ptr<FileState> state = ClosePending(n) ? n->file : nullptr) {
+  std::shared_ptr<FileState> pending_state;
+  if (ClosePending(n)) {
+    std::lock_guard lock(mu_);
+    pending_state = n->file;
+  }
+  if (std::shared_ptr<FileState> state = pending_state) {
     // A closed file whose upload has not run (async_close): it is dropped, and an upload in
     // flight is waited for, so that it cannot bring the object back after the delete.
     {
