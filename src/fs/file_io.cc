@@ -647,12 +647,17 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
       source = std::make_shared<read::CachingRangeSource>(o_.disk_cache, key, h->etag, file_size,
                                                           std::move(source));
     }
-    h->reader =
-        std::make_unique<read::ObjectReader>(std::move(source), file_size, ro, read_budget_);
+    // Handles reading the same version share fetched parts (and GETs in flight).
+    h->reader = std::make_unique<read::ObjectReader>(std::move(source), file_size, ro, read_budget_,
+                                                     shared_parts_->Attach(key, h->etag));
   }
   // A reader that keeps jumping around a small enough object reads it whole, then locally.
+  // Not while other handles read the same version: the kernel's page cache then hands each
+  // handle only some of the reads of sequential readers, which look like jumps; their shared
+  // parts serve them all.
   if (o_.random_read_cache_max > 0 && file_size <= o_.random_read_cache_max &&
-      h->reader->seeks() + (h->reader->WouldSeek(offset) ? 1 : 0) >= o_.random_read_misses) {
+      h->reader->seeks() + (h->reader->WouldSeek(offset) ? 1 : 0) >= o_.random_read_misses &&
+      h->reader->sharing() < 2) {
     h->reader.reset();
     h->cache_whole = true;
     read_lock.unlock();

@@ -71,6 +71,8 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
       clock_(std::move(clock)),
       upload_slots_(std::make_shared<write::UploadSlots>(o_.upload_slots)),
       read_budget_(std::make_shared<read::ReadBudget>(o_.read_ahead_memory)),
+      // What readers of one object drop is kept for the others, up to a quarter of the budget.
+      shared_parts_(std::make_shared<read::SharedParts>(o_.read_ahead_memory / 4)),
       session_start_ns_(
           std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now().time_since_epoch())
               .count()) {

@@ -22,6 +22,7 @@
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fs/layout.h"
 #include "s3fs/read/object_reader.h"
+#include "s3fs/read/shared_parts.h"
 #include "s3fs/write/range_set.h"
 #include "s3fs/write/streaming_upload.h"
 
@@ -357,6 +358,8 @@ class FilesystemImpl final : public Filesystem {
   std::shared_ptr<write::UploadSlots> upload_slots_;
   // Read-ahead memory of all handles; also tells the destructor when no GET is in flight.
   std::shared_ptr<read::ReadBudget> read_budget_;
+  // The parts of each object version being read, shared by all its open handles.
+  std::shared_ptr<read::SharedParts> shared_parts_;
   const int64_t session_start_ns_;  // wall clock at mount (metadata cache trust)
 
   // async_close: files accepted and waiting for (or being retried by) a worker.

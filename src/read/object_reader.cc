@@ -1,53 +1,47 @@
 #include "s3fs/read/object_reader.h"
 
-#include "s3fs/common/log.h"
-
 #include <algorithm>
-#include <condition_variable>
 #include <iterator>
 #include <utility>
 
+#include "s3fs/common/log.h"
+
 namespace s3fs::read {
 
-// One ranged GET: [begin, end) asked, `data` the bytes received from `begin`. `done` and
-// `status` are written by the fetch callback under Shared::mu; `data` is only read after
-// `done` was seen under that mutex. The budget charge is returned when the last owner (the
-// reader's map or the callback in flight) lets go.
-struct ObjectReader::Part {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-  std::string data;
-  bool done = false;
-  s3::S3Status status;
-  uint64_t charged = 0;
-  std::shared_ptr<ReadBudget> budget;
-
-  ~Part() {
-    if (!budget) return;
-    budget->Release(charged);
-    budget->ReturnBuffer(std::move(data));
-  }
-};
-
-struct ObjectReader::Shared {
+// What the reader counts; shared with its fetch callbacks, which may outlive it.
+struct ObjectReader::Counters {
   std::mutex mu;
-  std::condition_variable cv;
   ReaderStats stats;
   std::shared_ptr<const ReadMetrics> metrics;  // may be null
 };
 
 ObjectReader::ObjectReader(std::shared_ptr<RangeSource> source, uint64_t object_size,
-                           ObjectReaderOptions options, std::shared_ptr<ReadBudget> budget)
+                           ObjectReaderOptions options, std::shared_ptr<ReadBudget> budget,
+                           std::shared_ptr<PartTable> table)
     : source_(std::move(source)),
       size_(object_size),
       o_(options),
       budget_(std::move(budget)),
-      shared_(std::make_shared<Shared>()),
+      table_(table ? std::move(table) : std::make_shared<PartTable>()),
+      counters_(std::make_shared<Counters>()),
       policy_(options.policy, object_size) {
-  shared_->metrics = o_.metrics;
+  counters_->metrics = o_.metrics;
+  std::lock_guard lock(table_->mu());
+  table_->JoinLocked();
 }
 
-ObjectReader::~ObjectReader() = default;
+ObjectReader::~ObjectReader() {
+  PartList dropped;  // released after the table's lock
+  std::lock_guard lock(table_->mu());
+  for (auto& [begin, p] : parts_) {
+    table_->KeepLocked(p, &dropped);  // (kept only while other readers remain)
+    dropped.push_back(std::move(p));
+  }
+  parts_.clear();
+  table_->LeaveLocked();
+}
+
+int ObjectReader::sharing() const { return table_->readers(); }
 
 AccessMode ObjectReader::mode() const {
   std::lock_guard lock(read_mu_);
@@ -65,64 +59,100 @@ bool ObjectReader::WouldSeek(uint64_t offset) const {
 }
 
 ReaderStats ObjectReader::stats() const {
-  std::lock_guard lock(shared_->mu);
-  return shared_->stats;
+  std::lock_guard lock(counters_->mu);
+  return counters_->stats;
 }
 
-std::shared_ptr<ObjectReader::Part> ObjectReader::IssueLocked(uint64_t begin, uint64_t end,
-                                                              bool demand) {
+std::shared_ptr<Part> ObjectReader::CoveringLocked(uint64_t at) {
+  auto next = parts_.upper_bound(at);
+  if (next != parts_.begin() && std::prev(next)->second->end > at) return std::prev(next)->second;
+  auto p = table_->FindLocked(at);
+  if (!p) return nullptr;
+  parts_[p->begin] = p;  // fetched, or being fetched, for another reader (or for this one)
+  {
+    std::lock_guard lock(counters_->mu);
+    ++counters_->stats.parts_shared;
+  }
+  if (counters_->metrics) counters_->metrics->parts_shared.Inc();
+  return p;
+}
+
+std::shared_ptr<Part> ObjectReader::IssueLocked(uint64_t begin, uint64_t end, bool demand,
+                                                PartList* start) {
   const uint64_t len = end - begin;
   if (demand) {
     budget_->Acquire(len);
   } else if (!budget_->TryAcquire(len)) {
-    return nullptr;
+    // Parts kept for other readers give way to read-ahead someone is about to use.
+    PartList evicted;
+    table_->EvictLocked(len, &evicted);
+    evicted.clear();
+    if (!budget_->TryAcquire(len)) return nullptr;
   }
-  S3FS_LOG_DEBUG("read part [{}, {}){}", begin, end, demand ? " (needed now)" : "");
-  auto p = std::make_shared<Part>();
-  p->begin = begin;
-  p->end = end;
-  p->charged = len;
-  p->budget = budget_;
-  p->data = budget_->TakeBuffer(len);
+  auto p = std::make_shared<Part>(begin, len, budget_);
+  table_->AddLocked(p);
   parts_[begin] = p;
+  start->push_back(p);
+  S3FS_LOG_DEBUG("read part [{}, {}){}", begin, end, demand ? " (needed now)" : "");
   {
-    std::lock_guard lock(shared_->mu);
-    ++shared_->stats.requests;
+    std::lock_guard lock(counters_->mu);
+    ++counters_->stats.requests;
   }
-  if (shared_->metrics) shared_->metrics->requests.Inc();
-  source_->Fetch(begin, len, &p->data, [p, shared = shared_](s3::S3Status st) {
-    std::lock_guard lock(shared->mu);
-    p->status = std::move(st);
-    p->done = true;
-    shared->stats.bytes_fetched += p->data.size();
-    if (shared->metrics) shared->metrics->bytes_fetched.Inc(p->data.size());
-    shared->cv.notify_all();
-  });
+  if (counters_->metrics) counters_->metrics->requests.Inc();
   return p;
 }
 
-void ObjectReader::DropLocked(const ReadPlan& plan) {
-  // Over budget (readers fetching beyond it what they need), nothing is kept behind.
-  const uint64_t keep_from =
-      budget_->used() > budget_->capacity() ? plan.need_begin : plan.keep_from;
-  for (auto it = parts_.begin(); it != parts_.end();) {
-    const Part& p = *it->second;
-    const bool behind = p.end <= keep_from;
-    const bool stale = plan.reset && (p.end <= plan.need_begin || p.begin >= plan.need_end);
-    it = (behind || stale) ? parts_.erase(it) : std::next(it);
+void ObjectReader::Start(const PartList& parts) {
+  for (const auto& p : parts) {
+    // Nobody looks at `data` before `done`: the buffer is taken here, outside the table's lock.
+    p->data = budget_->TakeBuffer(p->asked);
+    source_->Fetch(p->begin, p->asked, &p->data,
+                   [p, table = table_, counters = counters_](s3::S3Status st) {
+                     const uint64_t got = p->data.size();
+                     {
+                       std::lock_guard lock(table->mu());
+                       p->status = std::move(st);
+                       p->done = true;
+                     }
+                     table->cv().notify_all();
+                     {
+                       std::lock_guard lock(counters->mu);
+                       counters->stats.bytes_fetched += got;
+                     }
+                     if (counters->metrics) counters->metrics->bytes_fetched.Inc(got);
+                   });
   }
 }
 
-void ObjectReader::EnsureLocked(uint64_t begin, uint64_t end, uint64_t part_len, bool demand) {
+void ObjectReader::DropLocked(const ReadPlan& plan, PartList* dropped) {
+  // Read-ahead share spent (readers fetching beyond it what they need): nothing kept behind.
+  const uint64_t keep_from =
+      budget_->used() > budget_->readahead_limit() ? plan.need_begin : plan.keep_from;
+  // Read-ahead beyond a seek is useless to this reader, but not while others read the object:
+  // their reads in between made this one look like a seek, and they read on from there.
+  const bool others = table_->readers_locked() > 1;
+  for (auto it = parts_.begin(); it != parts_.end();) {
+    const Part& p = *it->second;
+    const bool behind = p.end <= keep_from;
+    const bool stale =
+        plan.reset && (p.end <= plan.need_begin || (p.begin >= plan.need_end && !others));
+    if (behind || stale) {
+      table_->KeepLocked(it->second, dropped);  // another reader may need it next
+      dropped->push_back(std::move(it->second));
+      it = parts_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void ObjectReader::EnsureLocked(uint64_t begin, uint64_t end, uint64_t part_len, bool demand,
+                                PartList* start) {
   uint64_t cursor = begin;
   while (cursor < end) {
-    auto next = parts_.upper_bound(cursor);
-    if (next != parts_.begin()) {
-      const auto& prev = std::prev(next)->second;
-      if (prev->end > cursor) {
-        cursor = prev->end;
-        continue;
-      }
+    if (auto p = CoveringLocked(cursor)) {
+      cursor = p->end;
+      continue;
     }
     uint64_t stop = std::min(size_, cursor + std::max<uint64_t>(part_len, 1));
     const uint64_t align = o_.policy.align;
@@ -130,52 +160,70 @@ void ObjectReader::EnsureLocked(uint64_t begin, uint64_t end, uint64_t part_len,
         stop / align * align > cursor) {
       stop = stop / align * align;
     }
+    // Up to the next part anyone holds: what is fetched never overlaps a live part.
+    stop = std::min(stop, table_->NextBeginLocked(cursor));
+    auto next = parts_.upper_bound(cursor);
     if (next != parts_.end()) stop = std::min(stop, next->first);
-    if (!IssueLocked(cursor, stop, false)) {
+    if (!IssueLocked(cursor, stop, false, start)) {
       if (!demand) return;  // read-ahead budget spent
       // The budget is spent: fetch only what the read needs (to the end of its block when
       // aligned, so the block stays whole for the disk cache), beyond the budget.
       uint64_t need_end = end;
       if (align > 0) need_end = std::min(size_, (end + align - 1) / align * align);
       stop = std::min(stop, need_end);
-      IssueLocked(cursor, stop, true);
+      IssueLocked(cursor, stop, true, start);
     }
     cursor = stop;
   }
 }
 
-s3::S3Result<std::shared_ptr<ObjectReader::Part>> ObjectReader::AwaitLocked(
-    uint64_t at, std::unique_lock<std::mutex>& lk, int* resumes) {
+s3::S3Result<std::shared_ptr<Part>> ObjectReader::AwaitLocked(uint64_t at,
+                                                              std::unique_lock<std::mutex>& lk,
+                                                              int* resumes) {
   for (;;) {
-    std::shared_ptr<Part> p;
-    auto next = parts_.upper_bound(at);
-    if (next != parts_.begin() && std::prev(next)->second->end > at) p = std::prev(next)->second;
+    std::shared_ptr<Part> p = CoveringLocked(at);
+    PartList start;
     if (!p) {
-      // Not covered (a shrunk part's tail): fetch it now.
+      // Not covered (a shrunk part's tail, a part dropped meanwhile): fetch it now.
       uint64_t stop = std::min(size_, at + std::max<uint64_t>(o_.policy.part_size, 1));
+      stop = std::min(stop, table_->NextBeginLocked(at));
+      auto next = parts_.upper_bound(at);
       if (next != parts_.end()) stop = std::min(stop, next->first);
+      IssueLocked(at, stop, true, &start);
       lk.unlock();
-      IssueLocked(at, stop, true);
+      Start(start);
       lk.lock();
       continue;
     }
-    shared_->cv.wait(lk, [&] { return p->done; });
+    table_->cv().wait(lk, [&] { return p->done; });
     const uint64_t received_end = p->begin + p->data.size();
     if (p->status.ok() || at < received_end) return p;
-    const s3::S3Error& e = p->status.error();
+    if (p->end <= at) continue;  // another reader continues this part: the rest is elsewhere
+    const s3::S3Error e = p->status.error();
     const bool resumable = !p->data.empty() && e.kind != "PreconditionFailed" &&
                            e.kind != "NoSuchKey" && e.kind != "AccessDenied";
-    if (!resumable || *resumes >= o_.max_resumes) return Fail(p->status.error());
-    // Continue from the last byte received: the prefix stays, the rest is fetched again.
+    if (!resumable || *resumes >= o_.max_resumes) {
+      // Every reader waiting for it sees this failure; a later read fetches again.
+      table_->ForgetLocked(*p);
+      auto it = parts_.find(p->begin);
+      if (it != parts_.end() && it->second == p) parts_.erase(it);
+      return Fail(e);
+    }
+    // Continue from the last byte received: the prefix stays, the rest is fetched again (once,
+    // for every reader waiting: the others find the continuation in the table).
     S3FS_LOG_INFO("ranged GET broke after {} of {} bytes ({}): continuing from byte {}",
                   p->data.size(), p->end - p->begin, e.ToString(), received_end);
     ++*resumes;
-    ++shared_->stats.resumes;
-    if (shared_->metrics) shared_->metrics->resumes.Inc();
+    {
+      std::lock_guard lock(counters_->mu);
+      ++counters_->stats.resumes;
+    }
+    if (counters_->metrics) counters_->metrics->resumes.Inc();
     const uint64_t old_end = p->end;
     p->end = received_end;
+    IssueLocked(received_end, old_end, true, &start);
     lk.unlock();
-    IssueLocked(received_end, old_end, true);
+    Start(start);
     lk.lock();
   }
 }
@@ -183,7 +231,10 @@ s3::S3Result<std::shared_ptr<ObjectReader::Part>> ObjectReader::AwaitLocked(
 void ObjectReader::Served(uint64_t offset, uint64_t size) {
   std::lock_guard read_lock(read_mu_);
   if (offset >= size_ || size == 0) return;
-  DropLocked(policy_.OnRead(offset, size));  // the stream moved on, as if read here
+  const ReadPlan plan = policy_.OnRead(offset, size);  // the stream moved on, as if read here
+  PartList dropped;                                    // released after the table's lock
+  std::lock_guard lock(table_->mu());
+  DropLocked(plan, &dropped);
 }
 
 s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::string* out) {
@@ -192,31 +243,46 @@ s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::strin
   if (offset >= size_ || size == 0) return size_t{0};
   const uint64_t end = std::min<uint64_t>(size_, offset + size);
   const ReadPlan plan = policy_.OnRead(offset, end - offset);
-  DropLocked(plan);
+  PartList dropped;  // released after the table's lock
+  PartList start;
+  std::unique_lock lk(table_->mu());
+  table_->NoteReadLocked(end);
+  DropLocked(plan, &dropped);
   uint64_t demand_begin = plan.need_begin;
   if (o_.policy.align > 0 && plan.mode == AccessMode::kSequential) {
     // From the start of the block, so that block is whole in one GET (the disk cache keeps it).
     demand_begin = demand_begin / o_.policy.align * o_.policy.align;
   }
-  EnsureLocked(demand_begin, plan.need_end, plan.demand_len, true);
+  EnsureLocked(demand_begin, plan.need_end, plan.demand_len, true, &start);
   if (plan.mode == AccessMode::kSequential) {
-    EnsureLocked(plan.need_end, plan.ahead_end, plan.part_len, false);
+    EnsureLocked(plan.need_end, plan.ahead_end, plan.part_len, false, &start);
+  }
+  if (!start.empty()) {
+    lk.unlock();
+    Start(start);
+    lk.lock();
   }
   out->reserve(end - offset);
   uint64_t cursor = offset;
   int resumes = 0;
-  std::unique_lock lk(shared_->mu);
   while (cursor < end) {
     auto p = AwaitLocked(cursor, lk, &resumes);
     if (!p.ok()) return Fail(std::move(p).error());
-    const Part& part = **p;
-    const uint64_t avail_end = std::min(end, part.begin + part.data.size());
+    const std::shared_ptr<Part> part = *std::move(p);
+    const uint64_t avail_end = std::min(end, part->begin + part->data.size());
     if (cursor >= avail_end) break;  // the object ended early
-    out->append(part.data, cursor - part.begin, avail_end - cursor);
+    // A completed part's bytes no longer change: copied without holding up other readers.
+    lk.unlock();
+    out->append(part->data, cursor - part->begin, avail_end - cursor);
+    lk.lock();
     cursor = avail_end;
   }
-  shared_->stats.bytes_served += out->size();
-  if (shared_->metrics) shared_->metrics->bytes_served.Inc(out->size());
+  lk.unlock();
+  {
+    std::lock_guard lock(counters_->mu);
+    counters_->stats.bytes_served += out->size();
+  }
+  if (counters_->metrics) counters_->metrics->bytes_served.Inc(out->size());
   return out->size();
 }
 

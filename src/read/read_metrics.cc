@@ -28,7 +28,10 @@ ReadMetrics::ReadMetrics(metrics::Registry& r)
                                    "served is read-ahead that was not used (yet).")),
       resumes(r.SimpleCounter("s3fs_read_resumes_total",
                               "Ranged GETs that broke and were continued from their last "
-                              "byte.")) {}
+                              "byte.")),
+      parts_shared(r.SimpleCounter("s3fs_read_parts_shared_total",
+                                   "Parts a reader took from another reader of the same object "
+                                   "version (fetched or in flight) instead of fetching them.")) {}
 
 void RegisterDiskCacheMetrics(metrics::Registry& r, std::weak_ptr<DiskCache> cache) {
   auto& lookups = r.AddCallback("s3fs_disk_cache_lookups_total",

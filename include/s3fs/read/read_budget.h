@@ -1,16 +1,20 @@
 // ReadBudget: one memory budget for the read-ahead buffers of every open file of a mount.
 //
-// Read-ahead is optional work: a reader asks with TryAcquire and, when the budget is spent,
-// fetches less ahead instead of growing (back-pressure, so many concurrent readers share the
-// budget). The bytes a reader needs now must always be fetched: those use Acquire, which never
-// refuses, so the budget can be exceeded by at most the demand reads in progress (bounded by
-// the kernel's concurrent reads times their size).
+// Read-ahead is optional work: a reader asks with TryAcquire and, when the read-ahead share of
+// the budget (`readahead_limit`, 7/8 of it) is spent, fetches less ahead instead of growing
+// (back-pressure, so many concurrent readers share the budget). The bytes a reader needs now
+// must always be fetched: those use Acquire, which never refuses; they have the last eighth to
+// themselves, which also covers the daemon's own memory (code, libraries, transfer buffers,
+// ~15-20 MiB), so that the daemon's RSS stays within the budget (measured: 8 readers at the
+// default 256 MiB). Beyond the whole capacity only demand reads go, bounded by the kernel's
+// concurrent reads times their size.
 //
 // It also recycles part buffers: a buffer returned after use is kept (up to a quarter of the
 // budget, at most 64 MiB) and handed out again, so a streaming reader does not fault in fresh
 // pages for every ranged GET and freed memory does not pile up in the allocator. Kept buffers
-// count against the budget: buffers in use plus kept ones never exceed it (kept ones are freed
-// first), so the daemon's read memory is bounded by the budget.
+// count against the read-ahead share: buffers in use plus kept ones stay within it (kept ones
+// are freed first). When nothing is charged any more (no file is being read) the kept buffers
+// are freed, so an idle daemon gives the memory back.
 //
 // Every buffer charged to the budget is released when its fetch has ended and no reader holds
 // it any more, so `WaitIdle` lets an owner wait for the fetches still in flight before it tears
@@ -31,11 +35,12 @@ namespace s3fs::read {
 
 class ReadBudget {
  public:
-  explicit ReadBudget(uint64_t capacity_bytes) : capacity_(capacity_bytes) {}
+  explicit ReadBudget(uint64_t capacity_bytes)
+      : capacity_(capacity_bytes), readahead_limit_(capacity_bytes - capacity_bytes / 8) {}
   ReadBudget(const ReadBudget&) = delete;
   ReadBudget& operator=(const ReadBudget&) = delete;
 
-  // Reserves `n` bytes if that keeps the total within the capacity.
+  // Reserves `n` bytes if that keeps the total within the read-ahead share.
   bool TryAcquire(uint64_t n);
   // Reserves `n` bytes unconditionally (data a reader is waiting for).
   void Acquire(uint64_t n);
@@ -50,6 +55,7 @@ class ReadBudget {
   bool WaitIdle(std::chrono::milliseconds timeout);
 
   uint64_t capacity() const { return capacity_; }
+  uint64_t readahead_limit() const { return readahead_limit_; }
   uint64_t used() const;
   // Highest `used` seen since construction.
   uint64_t peak() const;
@@ -58,6 +64,7 @@ class ReadBudget {
   void TrimPoolLocked(std::vector<std::string>* freed);
 
   const uint64_t capacity_;
+  const uint64_t readahead_limit_;
   mutable std::mutex mu_;
   std::condition_variable idle_;
   uint64_t used_ = 0;

@@ -23,6 +23,7 @@ struct ReadMetrics {
   metrics::Counter& bytes_fetched;  // s3fs_read_bytes_fetched_total: bytes those GETs returned
   metrics::Counter& bytes_served;   // s3fs_read_bytes_served_total: bytes Read returned
   metrics::Counter& resumes;        // s3fs_read_resumes_total: parts continued after a failure
+  metrics::Counter& parts_shared;   // s3fs_read_parts_shared_total: taken from another reader
 };
 
 // s3fs_disk_cache_*: hits, misses, bytes held, stores, dropped stores, evictions.
