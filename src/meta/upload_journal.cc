@@ -202,13 +202,19 @@ class LmdbUploadJournal final : public UploadJournal {
     return rc;
   }
 
+  // Not synced: an entry that outlives a crash only costs the next mount a check (the upload
+  // was completed or aborted); the next synced commit makes it durable anyway.
   int Del(MDB_dbi dbi, const std::string& key) {
     std::lock_guard lock(mu_);
     Txn txn;
     int rc = txn.Begin(env_.get(), 0);
     MDB_val k = Val(key);
     if (rc == 0) rc = mdb_del(txn.get(), dbi, &k, nullptr);
-    if (rc == 0) rc = txn.Commit();
+    if (rc == 0) {
+      mdb_env_set_flags(env_.get(), MDB_NOSYNC, 1);
+      rc = txn.Commit();
+      mdb_env_set_flags(env_.get(), MDB_NOSYNC, 0);
+    }
     return rc;
   }
 

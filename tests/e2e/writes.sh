@@ -37,18 +37,18 @@ check "close completes the upload" "test $WRITER_RC = 0"
 check "the object is the bytes written" "$S3CTL_CMD get s3://$B/stream.bin - | cmp - $E2E_TMP/stream.src"
 check "no upload is left" "test -z \"\$($S3CTL_CMD mpu ls s3://$B/)\""
 
-# 2. A big sequential write (dd conv=fsync), the daemon's peak memory printed.
+# 2. A big sequential write (dd conv=fsync, 1 GiB), the daemon's peak memory printed.
 PID=$(daemon_pid "$M")
-check "300 MiB with dd conv=fsync" "dd if=/dev/urandom of=$E2E_TMP/big.src bs=1M count=300 status=none && dd if=$E2E_TMP/big.src of=$M/big.bin bs=1M conv=fsync status=none"
-log "     daemon peak RSS after 300 MiB written: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$PID/status)"
-check "300 MiB read back" "cmp $E2E_TMP/big.src $M/big.bin"
+check "1 GiB with dd conv=fsync" "dd if=/dev/urandom of=$E2E_TMP/big.src bs=1M count=1024 status=none && dd if=$E2E_TMP/big.src of=$M/big.bin bs=1M conv=fsync status=none"
+log "     daemon peak RSS after 1 GiB written: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$PID/status)"
+check "1 GiB read back" "cmp $E2E_TMP/big.src $M/big.bin"
 
-# 3. In-place edits of a big object.
+# 3. In-place edits of the 1 GiB object.
 cp "$E2E_TMP/big.src" "$E2E_TMP/edit.ref"
 rebuilt() { grep 'rebuilt from its edits' "$E2E_TMP/s3fs-mnt.log" | tail -n 1 | sed 's/.*big.bin //'; }
 uploaded_by_last_edit() { rebuilt | sed -n 's/.*copied in S3, \([0-9]*\) uploaded/\1/p'; }
 check "1 MiB overwrite in the middle" \
-  "head -c 1048576 /dev/urandom > $E2E_TMP/patch && dd if=$E2E_TMP/patch of=$M/big.bin bs=1M seek=150 conv=notrunc status=none && dd if=$E2E_TMP/patch of=$E2E_TMP/edit.ref bs=1M seek=150 conv=notrunc status=none && cmp $E2E_TMP/edit.ref $M/big.bin"
+  "head -c 1048576 /dev/urandom > $E2E_TMP/patch && dd if=$E2E_TMP/patch of=$M/big.bin bs=1M seek=512 conv=notrunc status=none && dd if=$E2E_TMP/patch of=$E2E_TMP/edit.ref bs=1M seek=512 conv=notrunc status=none && cmp $E2E_TMP/edit.ref $M/big.bin"
 log "     overwrite: $(rebuilt)"
 check "the overwrite uploaded at most two 8 MiB cells, not the object" "test \"\$(grep 'rebuilt from its edits' $E2E_TMP/s3fs-mnt.log | tail -n 1 | sed -n 's/.*copied in S3, \([0-9]*\) uploaded/\1/p')\" -le $((16 << 20))"
 check "append 5 MiB" \
@@ -59,6 +59,8 @@ check "truncate down and up" \
 check "edits survive a remount" "fusermount3 -u $M && $S3FS_BIN $B $M -o url=$S3FS_TEST_ENDPOINT,use_path_request_style,passwd_file=$PASSWD && cmp $E2E_TMP/edit.ref $M/big.bin"
 
 log "     truncate: $(rebuilt)"
+s3ctl rm "s3://$B/big.bin" >/dev/null 2>&1 || true
+rm -f "$E2E_TMP/big.src" "$E2E_TMP/edit.ref"
 
 # 3b. A service that allows fewer parts per upload (multipart_max_parts=20, 5 MiB parts): a
 # 300 MiB file, larger than part size x part limit (as 98 GiB is for s3fs-fuse's defaults and
