@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -157,10 +158,34 @@ class LmdbUploadJournal final : public UploadJournal {
     return out;
   }
 
+  // Group commit: closes recorded while another thread's commit runs wait for it and then go
+  // in one transaction (one sync) together, so concurrent writers do not queue up one sync each.
   bool RecordClose(const PendingClose& close) override {
     PendingClose c = close;
     c.owner = owner_;
-    int rc = Put(closes_, c.id, EncodeClose(c));
+    Pending mine{c.id, EncodeClose(c)};
+    std::unique_lock lock(batch_mu_);
+    batch_.push_back(&mine);
+    while (!mine.done) {
+      if (committing_) {
+        batch_cv_.wait(lock);
+        continue;
+      }
+      committing_ = true;
+      std::vector<Pending*> group;
+      group.swap(batch_);
+      lock.unlock();
+      const int group_rc = PutMany(closes_, group);
+      lock.lock();
+      for (Pending* p : group) {
+        p->rc = group_rc;
+        p->done = true;
+      }
+      committing_ = false;
+      batch_cv_.notify_all();
+    }
+    lock.unlock();
+    const int rc = mine.rc;
     if (rc != 0) {
       S3FS_LOG_WARN("upload journal: cannot record the close of {}: {}", c.key, mdb_strerror(rc));
       return false;
@@ -202,6 +227,28 @@ class LmdbUploadJournal final : public UploadJournal {
     return rc;
   }
 
+  struct Pending {
+    std::string key;
+    std::string value;
+    bool done = false;
+    int rc = 0;
+  };
+
+  // All of `group` in one synced write transaction.
+  int PutMany(MDB_dbi dbi, const std::vector<Pending*>& group) {
+    std::lock_guard lock(mu_);
+    Txn txn;
+    int rc = txn.Begin(env_.get(), 0);
+    for (const Pending* p : group) {
+      if (rc != 0) break;
+      MDB_val k = Val(p->key);
+      MDB_val v = Val(p->value);
+      rc = mdb_put(txn.get(), dbi, &k, &v, 0);
+    }
+    if (rc == 0) rc = txn.Commit();
+    return rc;
+  }
+
   // Not synced: an entry that outlives a crash only costs the next mount a check (the upload
   // was completed or aborted); the next synced commit makes it durable anyway.
   int Del(MDB_dbi dbi, const std::string& key) {
@@ -232,6 +279,10 @@ class LmdbUploadJournal final : public UploadJournal {
   }
 
   std::mutex mu_;
+  std::mutex batch_mu_;  // RecordClose's group commit
+  std::condition_variable batch_cv_;
+  std::vector<Pending*> batch_;
+  bool committing_ = false;
   EnvPtr env_;
   MDB_dbi dbi_;
   MDB_dbi closes_;

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 namespace s3fs::meta {
 namespace {
@@ -26,6 +28,52 @@ class UploadJournalTest : public ::testing::Test {
   }
   std::string dir_;
 };
+
+TEST_F(UploadJournalTest, PendingClosesRoundTripAndConcurrentRecordsAllLand) {
+  std::string error;
+  {
+    auto j = OpenLmdbUploadJournal(dir_, &error);
+    ASSERT_TRUE(j) << error;
+    // 8 threads x 25 closes: the group commit must lose none and mix none.
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 25; ++i) {
+          PendingClose c;
+          c.id = std::to_string(t) + "-" + std::to_string(i);
+          c.key = "dir/" + c.id;
+          c.staging_path = "/tmp/x/" + c.id;
+          c.base_etag = i % 2 ? "\"etag\"" : "";
+          c.content_type = "text/plain";
+          c.metadata["mode"] = "33188";
+          c.metadata["mtime"] = std::to_string(i);
+          c.storage_class = "STANDARD_IA";
+          c.sse = "aws:kms";
+          c.sse_kms_key_id = "key:" + c.id;
+          c.closed_at = 1800000000 + i;
+          EXPECT_TRUE(j->RecordClose(c));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    j->ForgetClose("3-4");
+  }
+  auto j = OpenLmdbUploadJournal(dir_, &error);
+  ASSERT_TRUE(j) << error;
+  auto all = j->AllCloses();
+  ASSERT_EQ(all.size(), 199u);
+  for (const auto& c : all) {
+    EXPECT_EQ(c.key, "dir/" + c.id);
+    EXPECT_EQ(c.staging_path, "/tmp/x/" + c.id);
+    EXPECT_EQ(c.sse_kms_key_id, "key:" + c.id);
+    EXPECT_EQ(c.metadata.at("mode"), "33188");
+    EXPECT_EQ(c.owner, CurrentOwner());
+    EXPECT_EQ(c.storage_class, "STANDARD_IA");
+    EXPECT_EQ(c.content_type, "text/plain");
+  }
+  EXPECT_TRUE(j->OrphanCloses().empty());  // this process is alive
+  EXPECT_TRUE(j->All().empty());           // uploads and closes are kept apart
+}
 
 TEST(UploadJournalOwner, ThisProcessIsAliveAndOthersAreNot) {
   const std::string me = CurrentOwner();
