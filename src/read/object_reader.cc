@@ -200,8 +200,12 @@ s3::S3Result<std::shared_ptr<Part>> ObjectReader::AwaitLocked(uint64_t at,
     if (p->status.ok() || at < received_end) return p;
     if (p->end <= at) continue;  // another reader continues this part: the rest is elsewhere
     const s3::S3Error e = p->status.error();
-    const bool resumable = !p->data.empty() && e.kind != "PreconditionFailed" &&
-                           e.kind != "NoSuchKey" && e.kind != "AccessDenied";
+    // A transient failure before the first byte (the client's retries spent, or a body that
+    // broke right after the headers) is fetched again too, within the same budget: a read
+    // must not fail for what the next request would have served.
+    const bool resumable = (!p->data.empty() || e.retryable) && e.kind != "PreconditionFailed" &&
+                           e.kind != "NoSuchKey" && e.kind != "AccessDenied" &&
+                           e.kind != "CircuitOpen";
     if (!resumable || *resumes >= o_.max_resumes) {
       // Every reader waiting for it sees this failure; a later read fetches again.
       table_->ForgetLocked(*p);

@@ -32,6 +32,10 @@ inline s3::S3Error Err(const std::string& kind) {
   s3::S3Error e;
   e.kind = kind;
   e.message = kind;
+  // As the S3 client classifies them (s3/error.cc): server-side and transfer failures are
+  // transient.
+  e.retryable = kind == "ServiceUnavailable" || kind == "InternalError" ||
+                kind == "RequestTimeout" || kind == "IncompleteBody" || kind == "SlowDown";
   return e;
 }
 

@@ -182,14 +182,28 @@ TEST(ObjectReader, RepeatedFailuresGiveUp) {
   EXPECT_EQ(n.error().kind, "InternalError");
 }
 
-TEST(ObjectReader, FailureWithNoBytesIsReturned) {
+TEST(ObjectReader, ATransientFailureWithNoBytesIsFetchedAgainWithinTheBudget) {
   const std::string body = Pattern(4 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
   ObjectReader r(src, body.size(), Opts(), budget);
-  src->FailNext(0, "ServiceUnavailable");  // the client already retried these
+  src->FailNext(0, "ServiceUnavailable");  // the client's retries were spent on this one
   std::string out;
-  auto n = r.Read(0, 4096, &out);
+  ASSERT_TRUE(r.Read(0, 4096, &out).ok());
+  EXPECT_TRUE(out == body.substr(0, 4096));
+  EXPECT_EQ(r.stats().resumes, 1u);
+  // A failure that is not transient is returned at once.
+  ObjectReader r2(src, body.size(), Opts(), budget);
+  src->FailNext(0, "AccessDenied");
+  auto n = r2.Read(1 * kMiB, 4096, &out);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().kind, "AccessDenied");
+  // Transient ones that keep failing end after max_resumes attempts.
+  ObjectReaderOptions o = Opts();
+  o.max_resumes = 2;
+  ObjectReader r3(src, body.size(), o, budget);
+  for (int i = 0; i < 10; ++i) src->FailNext(0, "ServiceUnavailable");
+  n = r3.Read(2 * kMiB, 4096, &out);
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.error().kind, "ServiceUnavailable");
 }

@@ -120,7 +120,9 @@ TEST(SharedParts, AReaderWaitsForAGetInFlightInsteadOfIssuingIt) {
 }
 
 TEST(SharedParts, AFailedSharedGetIsSeenByEveryReaderWaitingForIt) {
-  for (const char* kind : {"ServiceUnavailable", "PreconditionFailed"}) {
+  // Failures a reader does not fetch again (transient ones with no byte received are fetched
+  // again: ObjectReader.ATransientFailureWithNoBytesIsFetchedAgainWithinTheBudget).
+  for (const char* kind : {"AccessDenied", "PreconditionFailed"}) {
     SCOPED_TRACE(kind);
     const std::string body = Pattern(32 * kMiB);
     auto budget = std::make_shared<ReadBudget>(256 * kMiB);
