@@ -762,7 +762,14 @@ FsStatus FilesystemImpl::Flush(Ino, uint64_t fh) {
     h = it->second;
   }
   if (o_.async_close) {
-    if (auto accepted = AcceptClose(h->node)) return *accepted;
+    const int acc = h->flags & O_ACCMODE;
+    if (acc != O_WRONLY && acc != O_RDWR) {
+      // A reader's close: an accepted close is the workers' business; else as without the
+      // option (a reader never journals a content a writer may still be changing).
+      if (ClosePending(h->node, /*wait=*/false)) return {};
+    } else if (auto accepted = AcceptClose(h->node)) {
+      return *accepted;
+    }
   }
   return UploadIfDirty(h->node);
 }

@@ -148,6 +148,23 @@ TEST_F(FsAsyncCloseTest, AQueuedCloseReadsFromTheStagedFile) {
   EXPECT_TRUE(Eventually([&] { return store_->Has("w3"); }));
 }
 
+TEST_F(FsAsyncCloseTest, AReadersCloseNeverJournalsWhatAWriterStillChanges) {
+  auto c = fs_->Create(kRootIno, "w", 0644, O_RDWR | O_CREAT, caller_);
+  ASSERT_TRUE(c.ok());
+  const Ino ino = c->first.attr.ino;
+  ASSERT_TRUE(fs_->Write(ino, c->second, 0, "part one", 8).ok());
+  auto rfh = fs_->Open(ino, O_RDONLY);
+  ASSERT_TRUE(rfh.ok());
+  ASSERT_TRUE(fs_->Flush(ino, *rfh).ok());  // the reader's close: uploads, journals nothing
+  ASSERT_TRUE(fs_->Release(ino, *rfh).ok());
+  EXPECT_TRUE(journal_->AllCloses().empty());
+  EXPECT_EQ(store_->Body("w"), "part one");
+  ASSERT_TRUE(fs_->Write(ino, c->second, 8, " and two", 8).ok());
+  ASSERT_TRUE(fs_->Flush(ino, c->second).ok());  // the writer's close is accepted
+  ASSERT_TRUE(fs_->Release(ino, c->second).ok());
+  EXPECT_TRUE(Eventually([&] { return store_->Body("w") == "part one and two"; }));
+}
+
 TEST_F(FsAsyncCloseTest, FsyncStillWaitsForS3) {
   auto c = fs_->Create(kRootIno, "f", 0644, O_WRONLY | O_CREAT, caller_);
   ASSERT_TRUE(c.ok());
