@@ -354,21 +354,21 @@ TEST(RateLimitedTransportTest, ClusteredSlowDownsHalveTheRate) {
   l.requests_per_sec = 1000;
   RateLimitedTransport t(held, l, clock);
   Results res;
-  for (int i = 0; i < 12; ++i) t.SendAsync(Get(), res.Collect());
+  for (int i = 0; i < 10; ++i) t.SendAsync(Get(), res.Collect());
   clock->Advance(1s);
-  // Four refusals among ten answers within a second: below the minimum of five.
-  for (int i = 0; i < 10; ++i) held->CompleteOldest(i % 2 == 0 && i < 8 ? 503 : 200);
+  // Two refusals among ten answers within a second: below the minimum of three.
+  for (int i = 0; i < 8; ++i) held->CompleteOldest(i % 4 == 0 ? 503 : 200);
   EXPECT_EQ(t.Stats().slowdowns, 0u);
-  // The fifth one (5 of 11 answers, >= 30%) halves the rate.
+  // The third one (3 of 9 answers, >= 20%) halves the rate.
   held->CompleteOldest(503);
   EXPECT_EQ(t.Stats().slowdowns, 1u);
   EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 500);
   held->CompleteOldest(503);  // sent before the slow-down: not counted
   EXPECT_EQ(t.Stats().slowdowns, 1u);
-  // Five refusals in a later second but among 20 answers (25%): no further slow-down.
+  // Three refusals in a later second but among 20 answers (15%): no further slow-down.
   clock->Advance(2s);
   for (int i = 0; i < 20; ++i) t.SendAsync(Get(), res.Collect());
-  for (int i = 0; i < 20; ++i) held->CompleteOldest(i % 4 == 3 ? 503 : 200);
+  for (int i = 0; i < 20; ++i) held->CompleteOldest(i % 6 == 5 ? 503 : 200);
   EXPECT_EQ(t.Stats().slowdowns, 1u);
 }
 

@@ -52,8 +52,8 @@ struct RateLimits {
   uint64_t download_bytes_per_sec = 0;  // response bodies (0 = no limit)
   bool adaptive = true;                 // slow down after 503/429 answers
   double adaptive_floor_rps = 1;        // the slow-down never goes below this
-  int adaptive_min_throttled = 5;       // 503/429 answers within a second that slow down...
-  int adaptive_throttled_percent = 30;  // ...when they are at least this share of the answers
+  int adaptive_min_throttled = 3;       // 503/429 answers within a second that slow down...
+  int adaptive_throttled_percent = 20;  // ...when they are at least this share of the answers
   // Maps a request to its partition (its own limits); null = one shared set.
   std::function<std::string(const Request&)> partition;
 
