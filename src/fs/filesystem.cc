@@ -90,8 +90,9 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
   if (o_.disk_cache) read::RegisterDiskCacheMetrics(*metrics_, o_.disk_cache);
   if (o_.meta_cache) RegisterMetadataCacheMetrics(*metrics_, o_.meta_cache);
   if (o_.async_close && !o_.journal) {
-    S3FS_LOG_WARN("async_close needs the upload journal, which is not open: closes upload "
-                  "before returning");
+    S3FS_LOG_WARN(
+        "async_close needs the upload journal, which is not open: closes upload "
+        "before returning");
     o_.async_close = false;
   }
   if (o_.async_close) StartCloseWorkers();
@@ -762,7 +763,8 @@ FsStatus FilesystemImpl::RmDir(Ino parent_ino, std::string_view name) {
     std::lock_guard lock(mu_);
     const std::string under = path + "/";
     for (const auto& [ino, c] : nodes_) {
-      if (c->file && c->file->dirty && !c->unlinked && c->path.compare(0, under.size(), under) == 0) {
+      if (c->file && c->file->dirty && !c->unlinked &&
+          c->path.compare(0, under.size(), under) == 0) {
         return Errno(ENOTEMPTY);
       }
     }

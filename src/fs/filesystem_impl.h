@@ -371,7 +371,7 @@ class FilesystemImpl final : public Filesystem {
   std::mutex close_mu_;
   std::condition_variable close_cv_;
   std::deque<QueuedClose> close_queue_;
-  size_t pending_files_ = 0;   // accepted closes not uploaded yet
+  size_t pending_files_ = 0;  // accepted closes not uploaded yet
   uint64_t pending_bytes_ = 0;
   uint64_t pending_seq_ = 0;
   bool close_stop_ = false;

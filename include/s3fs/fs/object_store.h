@@ -118,8 +118,8 @@ struct S3ObjectStoreOptions {
   uint64_t part_size = 16ULL << 20;
   uint32_t max_parts = 10000;  // the service's part-count limit (part sizes grow to fit)
   int parallel = 8;            // parts in flight per transfer
-  int head_concurrency = 64;  // HEADs in flight for HeadMany
-  s3::Sse read_sse;           // SSE-C key for reads of encrypted objects
+  int head_concurrency = 64;   // HEADs in flight for HeadMany
+  s3::Sse read_sse;            // SSE-C key for reads of encrypted objects
   // Older SSE-C keys (s3fs-fuse key files list several): objects the first key cannot open
   // are tried with these, then without a key; the key that worked is remembered per object.
   std::vector<s3::Sse> older_read_keys;

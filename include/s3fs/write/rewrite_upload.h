@@ -37,7 +37,7 @@ struct PlannedPart {
 struct RewritePlanOptions {
   uint64_t cell_size = 8ULL << 20;
   uint64_t max_copy_part = 5ULL << 30;  // S3's limit for one UploadPartCopy
-  uint32_t max_parts = 10000;            // cells are doubled until the object fits
+  uint32_t max_parts = 10000;           // cells are doubled until the object fits
 };
 
 std::vector<PlannedPart> PlanRewrite(uint64_t size, uint64_t base_valid, const RangeSet& dirty,
