@@ -124,10 +124,7 @@ std::optional<FsStatus> FilesystemImpl::AcceptClose(const std::shared_ptr<Node>&
   meta::PendingClose pc;
   {
     std::lock_guard lock(mu_);
-    StoredAttrs s = StoredForUploadLocked(*node);
-    if (!s.mtime) s.mtime = node->attr.mtime;
-    if (!s.ctime) s.ctime = node->attr.ctime;
-    WriteAttrs w = AttrsForWrite(*node, s);
+    const WriteAttrs w = UploadAttrsLocked(*node);
     pc.key = FileKey(node->path);
     pc.content_type = w.content_type;
     pc.metadata = w.metadata;

@@ -53,6 +53,13 @@ FsResult<int> FilesystemImpl::NewStagingFile() {
   return fd;
 }
 
+WriteAttrs FilesystemImpl::UploadAttrsLocked(const Node& n) const {
+  StoredAttrs s = StoredForUploadLocked(n);
+  if (!s.mtime) s.mtime = n.attr.mtime;
+  if (!s.ctime) s.ctime = n.attr.ctime;
+  return AttrsForWrite(n, s);
+}
+
 StoredAttrs FilesystemImpl::StoredForUploadLocked(const Node& n) const {
   StoredAttrs s = n.stored;
   if (!s.mode) s.mode = n.attr.mode;
@@ -292,10 +299,7 @@ FsStatus FilesystemImpl::UploadLocked(const std::shared_ptr<Node>& node, FileSta
       state->stream_eligible = false;
       return {};
     }
-    StoredAttrs s = StoredForUploadLocked(*node);
-    if (!s.mtime) s.mtime = node->attr.mtime;
-    if (!s.ctime) s.ctime = node->attr.ctime;
-    w = AttrsForWrite(*node, s);
+    w = UploadAttrsLocked(*node);
     key = FileKey(node->path);
     tag_count = node->has_object ? node->meta.tag_count : 0;
   }

@@ -315,6 +315,10 @@ class FilesystemImpl final : public Filesystem {
   // The node's stored attributes with mode and owner filled from what is shown, as an upload
   // writes them. REQUIRES: mu_ held.
   StoredAttrs StoredForUploadLocked(const Node& n) const;
+  // What an upload of the node's staged content writes (metadata with its times, content
+  // type, class, SSE): used by uploads and by the journal record of an accepted close.
+  // REQUIRES: mu_ held.
+  WriteAttrs UploadAttrsLocked(const Node& n) const;
   // Starts or advances the streaming upload after a write. REQUIRES: fs.mu held.
   void StreamAfterWrite(const std::shared_ptr<Node>& node, FileState& fs);
   // Drops the streaming upload (aborted); the staged file is uploaded whole at close. If parts

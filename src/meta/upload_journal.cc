@@ -215,16 +215,10 @@ class LmdbUploadJournal final : public UploadJournal {
   }
 
  private:
-  // One synced write transaction each.
+  // One synced write transaction.
   int Put(MDB_dbi dbi, const std::string& key, const std::string& value) {
-    std::lock_guard lock(mu_);
-    Txn txn;
-    int rc = txn.Begin(env_.get(), 0);
-    MDB_val k = Val(key);
-    MDB_val v = Val(value);
-    if (rc == 0) rc = mdb_put(txn.get(), dbi, &k, &v, 0);
-    if (rc == 0) rc = txn.Commit();
-    return rc;
+    Pending one{key, value};
+    return PutMany(dbi, {&one});
   }
 
   struct Pending {
