@@ -130,6 +130,9 @@ Common options (-o):
   read_parallel=N           ranged GETs in flight ahead of a sequential reader (default 16)
   read_part_size=MB         size of those GETs (default 8)
   read_ahead_memory=MB      memory for the read-ahead of all open files (default 256)
+  lookup_prefetch=KB        a lookup asks for a file's first KB with a ranged GET instead
+                            of a HEAD (same round trip): its first read needs no request
+                            (default 128; 0 = HEAD only; off with use_cache)
   abort_stale_uploads=H|off abort multipart uploads older than H hours at mount (default 24)
   use_sse[=1|kmsid[:KEYID]|custom:KEYFILE]   server-side encryption for new objects
   storage_class=CLASS       storage class for new objects
@@ -341,6 +344,9 @@ Result<MountConfig, ParseError> ParseMountArgs(const std::vector<std::string>& a
         return fail("random_read_cache_max= is in MB (0 disables)");
       }
       c.fs.random_read_cache_max = n << 20;
+    } else if (name == "lookup_prefetch") {
+      if (!ParseUint(value, &n) || n > 16384) return fail("lookup_prefetch= is in KB, 0 to 16384");
+      c.fs.lookup_first_bytes = n << 10;
     } else if (name == "upload_slots") {
       if (!ParseUint(value, &n) || n < 1 || n > 1024) return fail("upload_slots= is 1 to 1024");
       c.fs.upload_slots = static_cast<int>(n);

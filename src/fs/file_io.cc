@@ -654,6 +654,11 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     // Handles reading the same version share fetched parts (and GETs in flight).
     h->reader = std::make_unique<read::ObjectReader>(std::move(source), file_size, ro, read_budget_,
                                                      shared_parts_->Attach(key, h->etag));
+    // The start of the object, if the lookup brought it: the first read needs no GET.
+    if (auto first = first_bytes_->Take(key, h->etag)) {
+      read_metrics_->first_bytes_used.Inc(first->size());
+      h->reader->Seed(std::move(*first));
+    }
   }
   // A reader that keeps jumping around a small enough object reads it whole, then locally.
   // Not while other handles read the same version: the kernel's page cache then hands each

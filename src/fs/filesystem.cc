@@ -73,6 +73,9 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
       read_budget_(std::make_shared<read::ReadBudget>(o_.read_ahead_memory)),
       // What readers of one object drop is kept for the others, up to a quarter of the budget.
       shared_parts_(std::make_shared<read::SharedParts>(o_.read_ahead_memory / 4)),
+      first_bytes_(std::make_shared<read::FirstBytes>(
+          std::min<uint64_t>(16ULL << 20, o_.read_ahead_memory / 16), std::chrono::seconds(1),
+          read_budget_, clock_)),
       session_start_ns_(
           std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now().time_since_epoch())
               .count()) {
@@ -103,6 +106,7 @@ FilesystemImpl::~FilesystemImpl() {
   // Read-ahead GETs still in flight write into buffers they own, but run on the S3 client,
   // which the caller destroys after this: wait for them (they end within a part's transfer).
   handles_.clear();
+  first_bytes_.reset();  // its charges to the budget go with it
   if (!read_budget_->WaitIdle(std::chrono::seconds(60))) {
     S3FS_LOG_WARN("read-ahead requests still in flight at shutdown");
   }
@@ -263,15 +267,23 @@ FsResult<std::shared_ptr<Node>> FilesystemImpl::Resolve(const std::string& path)
   if (auto cached = ResolveFromCache(path)) return std::move(*cached);
   // File object and directory marker in parallel (one round trip), then a one-key listing
   // for implicit directories.
+  // The file's first bytes come with its answer (a ranged GET in the time of a HEAD), for the
+  // read that usually follows a lookup nothing listed before (`cat path`).
   std::string fkey = FileKey(path);
   std::string dkey = DirKey(path);
-  auto heads = store_->HeadMany({fkey, dkey});
+  std::string first;
+  const bool want_first = o_.lookup_first_bytes > 0 && !o_.disk_cache;
+  auto heads = want_first ? store_->HeadManyFirstBytes({fkey, dkey}, o_.lookup_first_bytes, &first)
+                          : store_->HeadMany({fkey, dkey});
   for (auto& h : heads) {
     if (!h.ok() && h.error().kind != "ObjectNotFound") return Fail(ToErrno(h.error()));
   }
   if (heads[0].ok()) {
     ObjectMeta& m = heads[0].value();
     bool dir = IsDirectoryObject(m);
+    if (!dir && !first.empty() && first.size() == std::min(m.size, o_.lookup_first_bytes)) {
+      first_bytes_->Put(fkey, m.etag, std::move(first));
+    }
     std::lock_guard lock(mu_);
     return UpsertLocked(path, dir, &m, true);
   }

@@ -21,6 +21,7 @@
 #include "fs_metrics.h"
 #include "s3fs/fs/filesystem.h"
 #include "s3fs/fs/layout.h"
+#include "s3fs/read/first_bytes.h"
 #include "s3fs/read/object_reader.h"
 #include "s3fs/read/shared_parts.h"
 #include "s3fs/write/range_set.h"
@@ -364,6 +365,8 @@ class FilesystemImpl final : public Filesystem {
   std::shared_ptr<read::ReadBudget> read_budget_;
   // The parts of each object version being read, shared by all its open handles.
   std::shared_ptr<read::SharedParts> shared_parts_;
+  // Objects' first bytes fetched by lookups (lookup_first_bytes), for their first reader.
+  std::shared_ptr<read::FirstBytes> first_bytes_;
   const int64_t session_start_ns_;  // wall clock at mount (metadata cache trust)
 
   // async_close: files accepted and waiting for (or being retried by) a worker.

@@ -24,6 +24,22 @@ class AppendSink final : public http::BodySink {
   std::string* dst_;
 };
 
+// Appends a GET's body to a caller-owned string, refusing (aborting the transfer) beyond `cap`
+// bytes: a server that ignored the Range header is not read to the end.
+class CappedSink final : public http::BodySink {
+ public:
+  CappedSink(std::string* dst, uint64_t cap) : dst_(dst), cap_(cap) {}
+  bool Write(const char* data, size_t n) override {
+    if (dst_->size() + n > cap_) return false;
+    dst_->append(data, n);
+    return true;
+  }
+
+ private:
+  std::string* dst_;
+  uint64_t cap_;
+};
+
 ObjectMeta FromInfo(const std::string& key, const s3::ObjectInfo& info) {
   ObjectMeta m;
   m.key = key;
@@ -106,7 +122,21 @@ class S3ObjectStore final : public ObjectStore {
   }
 
   std::vector<S3Result<ObjectMeta>> HeadMany(const std::vector<std::string>& keys) override {
+    return HeadManyImpl(keys, 0, nullptr);
+  }
+
+  std::vector<S3Result<ObjectMeta>> HeadManyFirstBytes(const std::vector<std::string>& keys,
+                                                       uint64_t first_bytes,
+                                                       std::string* first) override {
+    first->clear();
+    return HeadManyImpl(keys, first_bytes, first);
+  }
+
+  // HeadMany; with `first_bytes` > 0, keys[0] is a ranged GET of that many bytes into *first.
+  std::vector<S3Result<ObjectMeta>> HeadManyImpl(const std::vector<std::string>& keys,
+                                                 uint64_t first_bytes, std::string* first) {
     std::vector<std::optional<S3Result<ObjectMeta>>> results(keys.size());
+    bool get_failed = false;  // the GET of keys[0] could not answer: HEAD it instead
     std::mutex mu;
     std::condition_variable cv;
     size_t in_flight = 0;
@@ -119,6 +149,31 @@ class S3ObjectStore final : public ObjectStore {
       size_t i = next++;
       ++in_flight;
       lock.unlock();  // the callback may run on this thread (validation failure)
+      if (i == 0 && first_bytes > 0 && first != nullptr) {
+        // Headers of the object plus its first bytes, in the time of a HEAD.
+        auto sink = std::make_shared<CappedSink>(first, first_bytes);
+        client_->GetObjectAsync(
+            RangeGet(keys[0], 0, first_bytes, ""), sink.get(),
+            [&, sink](S3Result<s3::GetObjectOutput> r) {
+              std::lock_guard g(mu);
+              if (r.ok()) {
+                ObjectMeta m = FromInfo(keys[0], r->info);
+                m.size = r->info.object_size;
+                results[0] = std::move(m);
+              } else if (r.error().kind == "ObjectNotFound" || r.error().kind == "BucketNotFound") {
+                results[0] = Fail(std::move(r).error());
+              } else {
+                // 416 (empty object), archived, SSE-C key, refused body...
+                get_failed = true;
+                results[0] = Fail(std::move(r).error());
+              }
+              --in_flight;
+              ++done;
+              cv.notify_all();
+            });
+        lock.lock();
+        continue;
+      }
       s3::HeadObjectRequest req;
       req.bucket = o_.bucket;
       req.key = keys[i];
@@ -140,6 +195,11 @@ class S3ObjectStore final : public ObjectStore {
     out.reserve(keys.size());
     for (size_t i = 0; i < keys.size(); ++i) {
       auto& r = *results[i];
+      if (i == 0 && get_failed) {
+        first->clear();
+        out.push_back(Head(keys[0]));
+        continue;
+      }
       // Objects under another SSE-C key: the one-by-one path tries the other keys.
       if (!r.ok() && WrongKey(r.error()) && !o_.older_read_keys.empty()) {
         out.push_back(Head(keys[i]));

@@ -232,6 +232,21 @@ s3::S3Result<std::shared_ptr<Part>> ObjectReader::AwaitLocked(uint64_t at,
   }
 }
 
+void ObjectReader::Seed(std::string bytes) {
+  const uint64_t n = std::min<uint64_t>(bytes.size(), size_);
+  if (n == 0) return;
+  bytes.resize(n);
+  std::lock_guard read_lock(read_mu_);
+  std::lock_guard lock(table_->mu());
+  if (table_->FindLocked(0) || table_->NextBeginLocked(0) < n) return;
+  budget_->Acquire(n);
+  auto p = std::make_shared<Part>(0, n, budget_);
+  p->data = std::move(bytes);
+  p->done = true;
+  table_->AddLocked(p);
+  parts_[0] = p;
+}
+
 void ObjectReader::Served(uint64_t offset, uint64_t size) {
   std::lock_guard read_lock(read_mu_);
   if (offset >= size_ || size == 0) return;

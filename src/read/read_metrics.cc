@@ -31,7 +31,11 @@ ReadMetrics::ReadMetrics(metrics::Registry& r)
                               "byte.")),
       parts_shared(r.SimpleCounter("s3fs_read_parts_shared_total",
                                    "Parts a reader took from another reader of the same object "
-                                   "version (fetched or in flight) instead of fetching them.")) {}
+                                   "version (fetched or in flight) instead of fetching them.")),
+      first_bytes_used(r.SimpleCounter("s3fs_read_first_bytes_used_bytes_total",
+                                       "Bytes of objects' starts fetched with their lookup "
+                                       "(lookup_first_bytes) that a reader then used without a "
+                                       "GET of its own.")) {}
 
 void RegisterDiskCacheMetrics(metrics::Registry& r, std::weak_ptr<DiskCache> cache) {
   auto& lookups = r.AddCallback("s3fs_disk_cache_lookups_total",

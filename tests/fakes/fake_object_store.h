@@ -101,6 +101,40 @@ class FakeObjectStore final : public fs::ObjectStore {
     return out;
   }
 
+  // keys[0] as a ranged GET (counted as "HeadFirstBytes"): its first bytes come with the
+  // answer, except for an empty object (S3 answers 416; the fallback HEAD is counted too).
+  std::vector<s3::S3Result<fs::ObjectMeta>> HeadManyFirstBytes(const std::vector<std::string>& keys,
+                                                               uint64_t first_bytes,
+                                                               std::string* first) override {
+    first->clear();
+    std::vector<s3::S3Result<fs::ObjectMeta>> out;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (i == 0 && first_bytes > 0) {
+        std::unique_lock lock(mu_);
+        if (auto e = Injected("HeadFirstBytes")) {
+          out.push_back(Fail(*e));
+          continue;
+        }
+        auto it = objects_.find(keys[0]);
+        if (it != objects_.end() && !it->second.body.empty()) {
+          fs::ObjectMeta m = it->second.meta;
+          m.tag_count = static_cast<uint32_t>(it->second.tags.size());
+          *first = it->second.body.substr(0, first_bytes);
+          out.push_back(std::move(m));
+          continue;
+        }
+        const bool missing = it == objects_.end();
+        lock.unlock();
+        if (missing) {
+          out.push_back(Fail(NotFound(keys[0])));
+          continue;
+        }
+      }
+      out.push_back(Head(keys[i]));
+    }
+    return out;
+  }
+
   s3::S3Result<fs::ListPage> List(const std::string& prefix, const std::string& delimiter,
                                   const std::string& token, uint32_t max_keys) override {
     std::lock_guard lock(mu_);

@@ -59,6 +59,9 @@ class FsMetaTest : public ::testing::Test {
     return entries.ok() ? *entries : std::vector<DirEntry>{};
   }
 
+  // HEADs, and lookups' ranged GETs of a file's first bytes (asked instead of its HEAD).
+  int Heads() { return store_->Calls("Head") + store_->Calls("HeadFirstBytes"); }
+
   std::shared_ptr<FakeObjectStore> store_;
   std::shared_ptr<FakeClock> clock_;
   std::shared_ptr<meta::MetadataStore> cache_;
@@ -67,8 +70,8 @@ class FsMetaTest : public ::testing::Test {
 
 TEST_F(FsMetaTest, RemountListsButHeadsNoUnchangedFile) {
   auto first = ListDir("dir");
-  ASSERT_EQ(first.size(), 53u);          // . .. 50 files, sub
-  EXPECT_GT(store_->Calls("Head"), 50);  // the listing's 51 children, and the lookup
+  ASSERT_EQ(first.size(), 53u);  // . .. 50 files, sub
+  EXPECT_GT(Heads(), 50);        // the listing's 51 children, and the lookup
   clock_->Advance(1s);
   Mount();
   auto second = ListDir("dir");
@@ -76,7 +79,7 @@ TEST_F(FsMetaTest, RemountListsButHeadsNoUnchangedFile) {
   // requests besides the listing; the 50 files' metadata comes from the cache, validated by the
   // listing, and the subdirectory's from its record (checked when it is listed itself).
   EXPECT_EQ(store_->Calls("List"), 2);
-  EXPECT_EQ(store_->Calls("Head"), 2);
+  EXPECT_EQ(Heads(), 2);
   ASSERT_EQ(second.size(), first.size());
   for (size_t i = 2; i < second.size(); ++i) {
     EXPECT_EQ(second[i].name, first[i].name);
@@ -106,7 +109,7 @@ TEST_F(FsMetaTest, ChangedObjectsAreFetchedAgain) {
   EXPECT_EQ(by_name["f1"].mode, S_IFREG | 0644u);  // no mode metadata any more
   EXPECT_EQ(by_name["f2"].mode, S_IFREG | 0640u);
   EXPECT_EQ(by_name["f3"].mode, S_IFREG | 0600u);
-  EXPECT_EQ(store_->Calls("Head"), 2 + 2);  // the lookup of dir, and the two changed files
+  EXPECT_EQ(Heads(), 2 + 2);  // the lookup of dir, and the two changed files
 }
 
 TEST_F(FsMetaTest, ForgottenInodesAreAnsweredFromTheCacheWithinTheTtl) {
@@ -125,7 +128,7 @@ TEST_F(FsMetaTest, ForgottenInodesAreAnsweredFromTheCacheWithinTheTtl) {
   clock_->Advance(2min);
   fs_->Forget(again->attr.ino, 1);
   EXPECT_TRUE(fs_->Lookup(d->attr.ino, "f1").ok());
-  EXPECT_GT(store_->Calls("Head"), 0);
+  EXPECT_GT(Heads(), 0);
   // A new mount trusts no earlier record on age alone: it asks S3.
   clock_->Advance(1s);
   Mount();
@@ -170,7 +173,7 @@ TEST_F(FsMetaTest, OwnChangesUpdateTheCacheAtOnce) {
   // Lookup of dir (2 HEADs), and f5b: dropped at the rename, since a copy may carry a new
   // ETag. Our own upload and chmod were recorded as written.
   EXPECT_EQ(store_->Calls("List"), 2);
-  EXPECT_EQ(store_->Calls("Head"), 3);
+  EXPECT_EQ(Heads(), 3);
 }
 
 TEST_F(FsMetaTest, LookupsOfManyNamesListTheDirectoryOnce) {
@@ -186,7 +189,7 @@ TEST_F(FsMetaTest, LookupsOfManyNamesListTheDirectoryOnce) {
   // The first name: the blind pair (file, marker); then each other child once (the first ones
   // one by one, then the rest of the listing in one parallel burst, incl. sub's marker); none
   // for "missing".
-  EXPECT_EQ(store_->Calls("Head"), 2 + 49 + 1);
+  EXPECT_EQ(Heads(), 2 + 49 + 1);
   // After a remount the same pass costs the listing alone: records validated by it.
   clock_->Advance(1s);
   Mount();
@@ -198,7 +201,7 @@ TEST_F(FsMetaTest, LookupsOfManyNamesListTheDirectoryOnce) {
     EXPECT_EQ(e->attr.mode, S_IFREG | 0600u);
   }
   EXPECT_LE(store_->Calls("List"), 2);
-  EXPECT_LE(store_->Calls("Head"), 2);  // the first name's probe, before the listing
+  EXPECT_LE(Heads(), 2);  // the first name's probe, before the listing
 }
 
 TEST_F(FsMetaTest, DirectoryRecordsAreCheckedWhenTheDirectoryIsListed) {
@@ -248,7 +251,7 @@ TEST_F(FsMetaTest, ListAttrsOnlyMountsStillValidateByListing) {
   store_->ResetCalls();
   auto entries = ListDir("dir");
   EXPECT_EQ(entries.size(), 53u);
-  EXPECT_EQ(store_->Calls("Head"), 2);  // the lookup of dir only
+  EXPECT_EQ(Heads(), 2);  // the lookup of dir only
 }
 
 }  // namespace

@@ -637,6 +637,7 @@ TEST_F(FsTest, OpenAfterAnOverwriteElsewhereReadsTheNewVersion) {
   Ino f = LookupIno(kRootIno, "doc");
   store_->Seed("doc", std::string(7000, 'b'));
   store_->ResetCalls();
+  clock_->Advance(2s);  // the lookup's first bytes are only for an open right after it
   auto fh = fs_->Open(f, O_RDONLY);
   ASSERT_TRUE(fh.ok());
   std::string out;
@@ -673,6 +674,87 @@ TEST_F(FsTest, KernelKeepsCachedPagesOnlyForTheSameVersion) {
   EXPECT_FALSE(open_keep(O_RDONLY));  // written here: the pages are dropped once
   EXPECT_TRUE(open_keep(O_RDONLY));
   EXPECT_FALSE(fs_->KeepPageCache(987654));  // unknown handle
+}
+
+}  // namespace
+}  // namespace s3fs::fs
+
+namespace s3fs::fs {
+namespace {
+
+TEST_F(FsTest, ACatRightAfterItsLookupCostsOneRequestBeforeItsFirstByte) {
+  // The lookup asks for the file's first bytes instead of a HEAD (one round trip either way):
+  // the open and read that follow need no request.
+  const std::string body(100000, 'q');
+  store_->Seed("doc", body);
+  store_->ResetCalls();
+  Ino f = LookupIno(kRootIno, "doc");
+  EXPECT_EQ(store_->Calls("HeadFirstBytes"), 1);
+  EXPECT_EQ(store_->Calls("Head"), 1);  // the directory marker "doc/", in parallel
+  auto attr = fs_->GetAttr(f);
+  ASSERT_TRUE(attr.ok());
+  EXPECT_EQ(attr->size, body.size());
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  std::string out, all;
+  for (uint64_t off = 0; off < body.size(); off += 32768) {
+    ASSERT_TRUE(fs_->Read(f, *fh, off, 32768, &out).ok());
+    all += out;
+  }
+  EXPECT_EQ(all, body);
+  EXPECT_EQ(store_->Calls("Read"), 0);
+  ASSERT_TRUE(fs_->Release(f, *fh).ok());
+}
+
+TEST_F(FsTest, ALargeFileReadsOnFromWhereTheLookupsBytesEnd) {
+  std::string body(3 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 % 251);
+  store_->Seed("big", body);
+  Ino f = LookupIno(kRootIno, "big");
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  std::string out, all;
+  for (uint64_t off = 0; off < body.size(); off += 131072) {
+    ASSERT_TRUE(fs_->Read(f, *fh, off, 131072, &out).ok());
+    all += out;
+  }
+  EXPECT_TRUE(all == body);
+  ASSERT_TRUE(fs_->Release(f, *fh).ok());
+}
+
+TEST_F(FsTest, EmptyFilesAndDirectoriesResolveAsWithHeads) {
+  store_->Seed("empty", "");
+  store_->Seed("dir/x", "x");
+  store_->ResetCalls();
+  Ino e = LookupIno(kRootIno, "empty");
+  auto attr = fs_->GetAttr(e);
+  ASSERT_TRUE(attr.ok());
+  EXPECT_EQ(attr->size, 0u);
+  EXPECT_TRUE(S_ISREG(attr->mode));
+  // S3 answers a ranged GET of an empty object with 416: a HEAD answers instead.
+  EXPECT_EQ(store_->Calls("HeadFirstBytes"), 1);
+  EXPECT_EQ(store_->Calls("Head"), 2);
+  Ino d = LookupIno(kRootIno, "dir");
+  auto dattr = fs_->GetAttr(d);
+  ASSERT_TRUE(dattr.ok());
+  EXPECT_TRUE(S_ISDIR(dattr->mode));
+}
+
+TEST_F(FsTest, LookupPrefetchZeroUsesHeadsOnly) {
+  Options o;
+  o.lookup_first_bytes = 0;
+  Make(o);
+  store_->Seed("doc", std::string(1000, 'z'));
+  Ino f = LookupIno(kRootIno, "doc");
+  EXPECT_EQ(store_->Calls("HeadFirstBytes"), 0);
+  EXPECT_EQ(store_->Calls("Head"), 2);
+  auto fh = fs_->Open(f, O_RDONLY);
+  ASSERT_TRUE(fh.ok());
+  std::string out;
+  ASSERT_TRUE(fs_->Read(f, *fh, 0, 4096, &out).ok());
+  EXPECT_EQ(out, std::string(1000, 'z'));
+  EXPECT_EQ(store_->Calls("Read"), 1);
+  ASSERT_TRUE(fs_->Release(f, *fh).ok());
 }
 
 }  // namespace

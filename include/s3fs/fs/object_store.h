@@ -66,6 +66,20 @@ class ObjectStore {
   virtual S3Result<ObjectMeta> Head(const std::string& key) = 0;
   // HEADs many keys concurrently; results in the order of `keys`.
   virtual std::vector<S3Result<ObjectMeta>> HeadMany(const std::vector<std::string>& keys) = 0;
+  // HeadMany, except that keys[0] is asked with a ranged GET of its first `first_bytes` bytes
+  // instead of a HEAD: one round trip either way (the GET's headers say what a HEAD says, its
+  // Content-Range the object's size), and the bytes come with it, so a read that follows needs
+  // no request of its own. *first gets those bytes (the whole object when it is that small). It
+  // stays empty when the GET could not answer (an empty object: 416; an archived one; another
+  // SSE-C key; a server that ignores Range for a larger object) and a HEAD answered instead.
+  // The default: HeadMany, *first empty.
+  virtual std::vector<S3Result<ObjectMeta>> HeadManyFirstBytes(const std::vector<std::string>& keys,
+                                                               uint64_t first_bytes,
+                                                               std::string* first) {
+    (void)first_bytes;
+    first->clear();
+    return HeadMany(keys);
+  }
   virtual S3Result<ListPage> List(const std::string& prefix, const std::string& delimiter,
                                   const std::string& token, uint32_t max_keys) = 0;
   // Reads [offset, offset+len) of the object version `etag` (empty = any version). A version

@@ -66,6 +66,11 @@ class ObjectReader {
   // end of the object.
   s3::S3Result<size_t> Read(uint64_t offset, size_t size, std::string* out);
 
+  // The object's first bytes, already fetched (with the lookup: read/first_bytes.h): held as a
+  // fetched part [0, bytes.size()), so reads there need no request. Ignored when another reader
+  // of this version already holds or fetches any of that range. Charged to the budget.
+  void Seed(std::string bytes);
+
   // The caller served `size` bytes at `offset` itself (from the disk cache): the access
   // pattern moved on, and parts behind it are no longer needed.
   void Served(uint64_t offset, uint64_t size);

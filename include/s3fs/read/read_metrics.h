@@ -24,6 +24,8 @@ struct ReadMetrics {
   metrics::Counter& bytes_served;   // s3fs_read_bytes_served_total: bytes Read returned
   metrics::Counter& resumes;        // s3fs_read_resumes_total: parts continued after a failure
   metrics::Counter& parts_shared;   // s3fs_read_parts_shared_total: taken from another reader
+  // s3fs_read_first_bytes_used_bytes_total: bytes a lookup's GET brought that a reader used
+  metrics::Counter& first_bytes_used;
 };
 
 // s3fs_disk_cache_*: hits, misses, bytes held, stores, dropped stores, evictions.
