@@ -8,6 +8,8 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "s3fs/common/fd_io.h"
 #include "s3fs/common/log.h"
@@ -194,55 +196,126 @@ S3Result<DownloadOutput> Download(Client& client, const GetObjectRequest& req,
     return out;
   }
   const uint64_t parts = (size + part_size - 1) / part_size;
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<std::pair<uint64_t, std::string>> ready;  // completed parts to write
-  InFlight inflight(options.concurrency);
-  uint64_t bytes_done = 0;
-  auto write_ready = [&]() -> bool {
-    std::deque<std::pair<uint64_t, std::string>> batch;
-    {
-      std::lock_guard lock(mu);
-      batch.swap(ready);
-    }
-    for (auto& [offset, data] : batch) {
-      if (!sink.WriteAt(offset, data)) {
-        S3Error e;
-        e.category = Category::kTransfer;
-        e.kind = "IncompleteBody";
-        e.message = "could not write the destination at offset " + std::to_string(offset);
-        inflight.Fail(std::move(e));
+  // Each part's body goes straight to the sink at its offset as it arrives (no part is held in
+  // memory). A part that breaks after some bytes is continued from its last byte (the client
+  // retries only failures before the first byte of a streamed body).
+  constexpr int kMaxResumes = 5;
+  struct PartState final : http::BodySink {
+    RandomAccessSink* out = nullptr;
+    uint64_t first = 0;
+    uint64_t len = 0;
+    uint64_t received = 0;  // written by the transport thread during the transfer only
+    bool write_failed = false;
+    int resumes = 0;
+    bool Write(const char* data, size_t n) override {
+      if (received + n > len || !out->WriteAt(first + received, std::string_view(data, n))) {
+        write_failed = true;
         return false;
       }
-      bytes_done += data.size();
+      received += n;
+      return true;
     }
-    if (options.progress) options.progress(bytes_done, size);
-    return true;
   };
-  for (uint64_t i = 0; i < parts; ++i) {
-    if (!write_ready()) break;
-    if (!inflight.Acquire()) break;
+  std::vector<PartState> state(parts);
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t next = 0;
+  int in_flight = 0;
+  uint64_t bytes_done = 0;
+  std::deque<uint64_t> resume;  // parts to continue
+  std::optional<S3Error> error;
+  const int limit = std::max(1, options.concurrency);
+  auto issue = [&](uint64_t i) {
+    PartState& p = state[i];
     GetObjectRequest get = req;
-    uint64_t first = i * part_size;
-    get.range = ByteRange{first, std::min(size, first + part_size) - 1};
+    get.range = ByteRange{p.first + p.received, p.first + p.len - 1};
     get.conditions.if_match = info.etag;  // pin every part to the same version
     get.version_id = req.version_id;
-    client.GetObjectAsync(std::move(get), nullptr, [&, first](S3Result<GetObjectOutput> r) {
-      if (r.ok()) {
-        {
-          std::lock_guard lock(mu);
-          ready.emplace_back(first, std::move(r->body));
-        }
-        inflight.Release(std::nullopt);
+    const uint64_t before = p.received;
+    client.GetObjectAsync(std::move(get), &p, [&, i, before](S3Result<GetObjectOutput> r) {
+      PartState& part = state[i];
+      std::lock_guard lock(mu);
+      bytes_done += part.received - before;
+      if (r.ok() && part.received == part.len) {
+        --in_flight;
       } else {
-        inflight.Release(std::move(r).error());
+        S3Error e;
+        if (!r.ok()) {
+          e = std::move(r).error();
+        } else {
+          e.category = Category::kTransfer;
+          e.kind = "IncompleteBody";
+          e.message = "part at " + std::to_string(part.first) + " ended after " +
+                      std::to_string(part.received) + " of " + std::to_string(part.len) + " bytes";
+          e.retryable = true;
+        }
+        if (part.write_failed) {
+          e.category = Category::kTransfer;
+          e.kind = "IncompleteBody";
+          e.message = "could not write the destination at offset " +
+                      std::to_string(part.first + part.received);
+          e.retryable = false;
+        }
+        const bool progress = part.received > before;
+        if (!error && !part.write_failed && e.kind != "PreconditionFailed" &&
+            (e.retryable || progress) && part.resumes < kMaxResumes) {
+          ++part.resumes;
+          S3FS_LOG_INFO("download of {} broke at byte {} ({}): continuing", req.key,
+                        part.first + part.received, e.ToString());
+          resume.push_back(i);
+        } else {
+          if (!error) error = std::move(e);
+          --in_flight;
+        }
       }
+      cv.notify_all();
     });
+  };
+  for (uint64_t i = 0; i < parts; ++i) {
+    state[i].out = &sink;
+    state[i].first = i * part_size;
+    state[i].len = std::min(size, state[i].first + part_size) - state[i].first;
   }
-  auto error = inflight.Drain();
-  if (!error) write_ready();
-  if (auto e2 = inflight.Drain()) error = e2;
-  if (error) return s3fs::Fail(std::move(*error));
+  std::unique_lock lock(mu);
+  uint64_t reported = 0;
+  for (;;) {
+    cv.wait(lock, [&] {
+      return !resume.empty() || error || (next < parts && in_flight < limit) ||
+             (next == parts && in_flight == 0) || bytes_done != reported;
+    });
+    if (options.progress && bytes_done != reported) {
+      reported = bytes_done;
+      const uint64_t now = reported;
+      lock.unlock();
+      options.progress(now, size);
+      lock.lock();
+    }
+    if (error) {
+      // Parts still in flight write into `state`: wait for them (once an error is set, no
+      // part is queued for continuing any more; those queued already end here).
+      in_flight -= static_cast<int>(resume.size());
+      resume.clear();
+      cv.wait(lock, [&] { return in_flight == 0; });
+      return s3fs::Fail(std::move(*error));
+    }
+    if (!resume.empty()) {
+      const uint64_t i = resume.front();
+      resume.pop_front();
+      lock.unlock();
+      issue(i);
+      lock.lock();
+      continue;
+    }
+    if (next < parts && in_flight < limit) {
+      const uint64_t i = next++;
+      ++in_flight;
+      lock.unlock();
+      issue(i);
+      lock.lock();
+      continue;
+    }
+    if (next == parts && in_flight == 0) break;
+  }
   return out;
 }
 

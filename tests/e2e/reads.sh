@@ -113,8 +113,29 @@ check "a new open after the overwrite and a remount reads the new object" \
 head -c $((3 << 20)) /dev/urandom > "$E2E_TMP/a.src"
 head -c $((3 << 20)) /dev/urandom > "$E2E_TMP/b.src"
 check "a file whose metadata is cached" "$S3CTL_CMD put $E2E_TMP/a.src s3://$B/swap.bin && stat $M/swap.bin"
+sleep 1.2  # (a lookup's first bytes serve only an open within a second of it)
 check "replaced by another client" "$S3CTL_CMD put $E2E_TMP/b.src s3://$B/swap.bin"
 check "reading it returns the new version, not EIO" "cmp $E2E_TMP/b.src $M/swap.bin"
+
+# A lookup of a name nothing listed answers with the file's first 128 KiB (a ranged GET in place
+# of the HEAD, lookup_prefetch): the read right after it starts without a GET, and the GET's
+# headers carry what a HEAD's do (modes); an empty object (416 to the GET) is HEADed.
+head -c 100000 /dev/urandom > "$E2E_TMP/small.src"
+check "files with modes written through the mount" \
+  "mkdir -p $M/fb1 $M/fb2 $M/fb3 && cp $E2E_TMP/small.src $M/fb1/small && chmod 640 $M/fb1/small && cp $E2E_TMP/a.src $M/fb2/mid && : > $M/fb3/empty && chmod 604 $M/fb3/empty"
+MF=$E2E_TMP/first-bytes.prom
+check "remounted with a metrics file" "fusermount3 -u $M"
+mount_ours "$B" "$M" "metrics_file=$MF,metrics_interval=1,meta_cache=off"  # lookups ask S3
+echo 3 > /proc/sys/vm/drop_caches
+check "a 100 KB file read right after its lookup" "cmp $E2E_TMP/small.src $M/fb1/small"
+check "its mode came with the GET's headers" "[ \$(stat -c %a $M/fb1/small) = 640 ]"
+check "a 3 MiB file read right after its lookup" "cmp $E2E_TMP/a.src $M/fb2/mid"
+check "an empty file has its size and mode" "[ \$(stat -c %s:%a $M/fb3/empty) = 0:604 ]"
+sleep 1.5  # the metrics file is rewritten every second
+PROM="python3 $(cd "$(dirname "$0")" && pwd)/prom.py"
+USED=$($PROM sum "$MF" s3fs_read_first_bytes_used_bytes_total 2>/dev/null || echo 0)
+log "     bytes the readers took from their lookups: $USED"
+check "both readers started from their lookup's bytes (100000 + 131072)" "test ${USED%.*} = 231072"
 
 # Truncated bodies and connection resets injected by the simulator: every read completes with
 # the right bytes (the client retries what failed before any byte, the reader continues a

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+
 #include "s3fs/s3/crypto.h"
 #include "s3fs/s3/transfer.h"
 #include "tests/fakes/fake_transport.h"
@@ -433,6 +438,94 @@ TEST_F(ClientTest, UploadAbortsMultipartOnPartFailure) {
               false)
         << "CompleteMultipartUpload must not be sent: " << q.url;
   }
+}
+
+class StringSink final : public RandomAccessSink {
+ public:
+  bool WriteAt(uint64_t off, std::string_view d) override {
+    std::lock_guard lock(mu);
+    if (data.size() < off + d.size()) data.resize(off + d.size());
+    std::memcpy(data.data() + off, d.data(), d.size());
+    ++writes;
+    return true;
+  }
+  std::mutex mu;
+  std::string data;
+  int writes = 0;
+};
+
+// Answers HEAD and ranged GETs of `body` (ETag "v1"); the first GET of a range starting at a
+// multiple of `part` delivers only half of it (a body cut short).
+FakeTransport::Handler ServeRanges(const std::string& body, uint64_t part,
+                                   std::map<uint64_t, int>* gets) {
+  return [&body, part, gets](const testing::RecordedRequest& r) {
+    http::Response resp;
+    resp.headers.Set("ETag", "\"v1\"");
+    if (r.method == http::Method::kHead) {
+      resp.status = 200;
+      resp.headers.Set("Content-Length", std::to_string(body.size()));
+      return FakeTransport::Answer(std::move(resp));
+    }
+    if (r.headers.Get("If-Match").value_or("") != "\"v1\"") return FakeTransport::Reply(400);
+    const std::string range = r.headers.Get("Range").value_or("");
+    uint64_t first = 0, last = 0;
+    if (std::sscanf(range.c_str(), "bytes=%lu-%lu", &first, &last) != 2) {
+      return FakeTransport::Reply(400);
+    }
+    const int n = (*gets)[first]++;
+    uint64_t len = last - first + 1;
+    if (n == 0 && first % part == 0 && len > 1) len /= 2;  // cut short
+    resp.status = 206;
+    resp.headers.Set("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                          std::to_string(last) + "/" + std::to_string(body.size()));
+    resp.body = body.substr(first, len);
+    return FakeTransport::Answer(std::move(resp));
+  };
+}
+
+TEST_F(ClientTest, DownloadStreamsPartsToTheSinkAndContinuesBrokenOnes) {
+  std::string body(12 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 31 % 253);
+  std::map<uint64_t, int> gets;
+  transport_->SetHandler(ServeRanges(body, 5 << 20, &gets));
+  StringSink sink;
+  TransferOptions opt;
+  opt.part_size = 5 << 20;
+  opt.concurrency = 2;
+  auto r = Download(*client_, {"bkt", "obj"}, sink, opt);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->bytes, body.size());
+  EXPECT_TRUE(sink.data == body);
+  // Parts at 0, 5 and 10 MiB, each cut at its half once, then continued from there (not
+  // fetched again from its start).
+  EXPECT_EQ(gets[0], 1);
+  EXPECT_EQ(gets[5 << 20], 1);
+  EXPECT_EQ(gets[10 << 20], 1);
+  EXPECT_EQ(gets[(5 << 20) / 2], 1);
+  EXPECT_EQ(gets[(5 << 20) + (5 << 20) / 2], 1);
+  EXPECT_EQ(gets[(10 << 20) + (2 << 20) / 2], 1);
+  EXPECT_EQ(gets.size(), 6u);
+}
+
+TEST_F(ClientTest, DownloadOfAReplacedObjectFailsWithoutContinuing) {
+  std::string body(6 << 20, 'x');
+  std::map<uint64_t, int> gets;
+  auto serve = ServeRanges(body, 5 << 20, &gets);
+  transport_->SetHandler([&](const testing::RecordedRequest& r) {
+    if (r.method == http::Method::kGet) {
+      gets[0]++;
+      return FakeTransport::Reply(412, "<Error><Code>PreconditionFailed</Code></Error>");
+    }
+    return serve(r);
+  });
+  StringSink sink;
+  TransferOptions opt;
+  opt.part_size = 5 << 20;
+  opt.concurrency = 1;
+  auto r = Download(*client_, {"bkt", "obj"}, sink, opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, "PreconditionFailed");
+  EXPECT_EQ(gets[0], 1);  // not continued, and the next part not started
 }
 
 TEST(ChoosePartSize, GrowsToFitTenThousandParts) {

@@ -4,8 +4,11 @@
 // concurrently, pinned to the object's ETag (If-Match), so a concurrent overwrite fails the
 // download instead of mixing versions.
 //
-// Both block the calling thread (not a transport callback); memory use is about
-// concurrency x part_size.
+// Both block the calling thread (not a transport callback). Upload's memory is about
+// concurrency x part_size; Download streams each part's body to the sink at its offset as it
+// arrives (no part is held in memory; the sink's WriteAt is called from transport threads,
+// concurrently for different parts) and continues a part that broke after some bytes from its
+// last byte (up to 5 times per part).
 #ifndef S3FS_S3_TRANSFER_H_
 #define S3FS_S3_TRANSFER_H_
 
