@@ -283,12 +283,14 @@ S3Result<DownloadOutput> Download(Client& client, const GetObjectRequest& req,
       return !resume.empty() || error || (next < parts && in_flight < limit) ||
              (next == parts && in_flight == 0) || bytes_done != reported;
     });
-    if (options.progress && bytes_done != reported) {
+    if (bytes_done != reported) {
       reported = bytes_done;
-      const uint64_t now = reported;
-      lock.unlock();
-      options.progress(now, size);
-      lock.lock();
+      if (options.progress) {
+        const uint64_t now = reported;
+        lock.unlock();
+        options.progress(now, size);
+        lock.lock();
+      }
     }
     if (error) {
       // Parts still in flight write into `state`: wait for them (once an error is set, no
