@@ -17,6 +17,7 @@
 #include "s3fs/s3/crypto.h"
 #include "s3fs/s3/transfer.h"
 #include "s3fs/s3/validate.h"
+#include "tests/fakes/string_sink.h"
 #include "tests/integration/s3_fixture.h"
 
 namespace s3fs::s3 {
@@ -554,18 +555,6 @@ TEST_F(S3IT, ManyConcurrentRequests) {
   EXPECT_EQ(ok.load(), n);
 }
 
-class MemSink final : public RandomAccessSink {
- public:
-  bool WriteAt(uint64_t off, std::string_view d) override {
-    std::lock_guard lock(mu);
-    if (data.size() < off + d.size()) data.resize(off + d.size());
-    std::memcpy(data.data() + off, d.data(), d.size());
-    return true;
-  }
-  std::mutex mu;
-  std::string data;
-};
-
 class MemSource final : public RandomAccessSource {
  public:
   explicit MemSource(const std::string& d) : d_(d) {}
@@ -589,7 +578,7 @@ TEST_F(S3IT, LargeUploadAndDownload) {
   auto up = Upload(*client_, Put("large.bin"), src, opt);
   ASSERT_TRUE(up.ok()) << up.error().ToString();
   EXPECT_EQ(up->parts, 14u);
-  MemSink sink;
+  testing::StringSink sink;
   auto down = Download(*client_, {bucket_, "large.bin"}, sink, opt);
   ASSERT_TRUE(down.ok()) << down.error().ToString();
   EXPECT_EQ(sink.data.size(), data.size());

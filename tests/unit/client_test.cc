@@ -12,6 +12,7 @@
 #include "s3fs/s3/crypto.h"
 #include "s3fs/s3/transfer.h"
 #include "tests/fakes/fake_transport.h"
+#include "tests/fakes/string_sink.h"
 
 namespace s3fs::s3 {
 namespace {
@@ -440,20 +441,6 @@ TEST_F(ClientTest, UploadAbortsMultipartOnPartFailure) {
   }
 }
 
-class StringSink final : public RandomAccessSink {
- public:
-  bool WriteAt(uint64_t off, std::string_view d) override {
-    std::lock_guard lock(mu);
-    if (data.size() < off + d.size()) data.resize(off + d.size());
-    std::memcpy(data.data() + off, d.data(), d.size());
-    ++writes;
-    return true;
-  }
-  std::mutex mu;
-  std::string data;
-  int writes = 0;
-};
-
 // Answers HEAD and ranged GETs of `body` (ETag "v1"); the first GET of a range starting at a
 // multiple of `part` delivers only half of it (a body cut short).
 FakeTransport::Handler ServeRanges(const std::string& body, uint64_t part,
@@ -488,7 +475,7 @@ TEST_F(ClientTest, DownloadStreamsPartsToTheSinkAndContinuesBrokenOnes) {
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 31 % 253);
   std::map<uint64_t, int> gets;
   transport_->SetHandler(ServeRanges(body, 5 << 20, &gets));
-  StringSink sink;
+  testing::StringSink sink;
   TransferOptions opt;
   opt.part_size = 5 << 20;
   opt.concurrency = 2;
@@ -518,7 +505,7 @@ TEST_F(ClientTest, DownloadOfAReplacedObjectFailsWithoutContinuing) {
     }
     return serve(r);
   });
-  StringSink sink;
+  testing::StringSink sink;
   TransferOptions opt;
   opt.part_size = 5 << 20;
   opt.concurrency = 1;

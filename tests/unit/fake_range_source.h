@@ -13,11 +13,22 @@
 #include <utility>
 #include <vector>
 
+#include "s3fs/read/object_reader.h"
 #include "s3fs/read/range_source.h"
 
 namespace s3fs::read::testing {
 
 inline constexpr uint64_t kMiB = 1ULL << 20;
+
+// The read tests' reader options: parts of `part`, a window from 1 MiB up to `window_max`.
+inline ObjectReaderOptions ReaderOptions(uint64_t part = 8 * kMiB,
+                                         uint64_t window_max = 64 * kMiB) {
+  ObjectReaderOptions o;
+  o.policy.part_size = part;
+  o.policy.window_min = kMiB;
+  o.policy.window_max = window_max;
+  return o;
+}
 
 inline std::string Pattern(size_t n, uint32_t seed = 0) {
   std::string s(n, '\0');

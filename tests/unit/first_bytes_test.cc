@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 using testing::FakeSource;
 using testing::kMiB;
 using testing::Pattern;
+using testing::ReaderOptions;
 
 struct FirstBytesTest : ::testing::Test {
   std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
@@ -82,19 +83,11 @@ TEST_F(FirstBytesTest, CapacityEvictsTheOldestAndTheBudgetBoundsWhatIsKept) {
   EXPECT_EQ(small->used(), 0u);  // released with the cache
 }
 
-ObjectReaderOptions Opts() {
-  ObjectReaderOptions o;
-  o.policy.part_size = 8 * kMiB;
-  o.policy.window_min = kMiB;
-  o.policy.window_max = 64 * kMiB;
-  return o;
-}
-
 TEST(ObjectReaderSeed, ASmallObjectSeededWholeNeedsNoRequest) {
   const std::string body = Pattern(100000);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(64 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   r.Seed(body);
   std::string out;
   for (uint64_t off = 0; off < body.size(); off += 16384) {
@@ -109,7 +102,7 @@ TEST(ObjectReaderSeed, ALargeObjectFetchesOnlyWhatFollowsTheSeed) {
   const std::string body = Pattern(20 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(64 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   r.Seed(body.substr(0, 128 << 10));
   std::string out;
   for (uint64_t off = 0; off < body.size(); off += 128 << 10) {
@@ -126,11 +119,11 @@ TEST(ObjectReaderSeed, IgnoredWhenAnotherReaderAlreadyHoldsTheStart) {
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(64 * kMiB);
   auto table = std::make_shared<PartTable>();
-  ObjectReader first(src, body.size(), Opts(), budget, table);
+  ObjectReader first(src, body.size(), ReaderOptions(), budget, table);
   std::string out;
   ASSERT_TRUE(first.Read(0, 4096, &out).ok());
   const uint64_t used = budget->used();
-  ObjectReader second(src, body.size(), Opts(), budget, table);
+  ObjectReader second(src, body.size(), ReaderOptions(), budget, table);
   second.Seed(std::string(128 << 10, 'X'));  // (must not be served: the table has [0, ...))
   EXPECT_EQ(budget->used(), used);
   ASSERT_TRUE(second.Read(0, 4096, &out).ok());

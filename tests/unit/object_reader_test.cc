@@ -17,20 +17,13 @@ namespace {
 using testing::FakeSource;
 using testing::kMiB;
 using testing::Pattern;
-
-ObjectReaderOptions Opts(uint64_t part = 8 * kMiB, uint64_t window_max = 64 * kMiB) {
-  ObjectReaderOptions o;
-  o.policy.part_size = part;
-  o.policy.window_min = kMiB;
-  o.policy.window_max = window_max;
-  return o;
-}
+using testing::ReaderOptions;
 
 TEST(ObjectReader, SequentialReadFetchesEachByteOnceInFewRequests) {
   const std::string body = Pattern(100 * kMiB + 12345);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::string out;
   for (uint64_t off = 0; off < body.size(); off += 128 << 10) {
     auto n = r.Read(off, 128 << 10, &out);
@@ -50,7 +43,7 @@ TEST(ObjectReader, SequentialReaderKeepsSeveralPartsInFlight) {
   const std::string body = Pattern(96 * kMiB);
   auto src = std::make_shared<FakeSource>(body, 16, std::chrono::milliseconds(5));
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(8 * kMiB, 64 * kMiB), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(8 * kMiB, 64 * kMiB), budget);
   std::string out;
   for (uint64_t off = 0; off < body.size(); off += kMiB) {
     ASSERT_TRUE(r.Read(off, kMiB, &out).ok());
@@ -65,7 +58,7 @@ TEST(ObjectReader, RandomReadsFetchAtMostTwiceWhatTheyRead) {
   const std::string body = Pattern(512 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::mt19937_64 rng(7);
   std::string out;
   uint64_t read = 0;
@@ -86,7 +79,7 @@ TEST(ObjectReader, StridedReadsBeyondTheToleranceFetchOnlyWhatIsRead) {
   const std::string body = Pattern(1024 * kMiB / 4);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::string out;
   uint64_t read = 0;
   for (uint64_t off = 0; off < body.size(); off += 4 * kMiB) {
@@ -101,7 +94,7 @@ TEST(ObjectReader, BackwardSeekWithinTheRetainedWindowIsServedFromMemory) {
   const std::string body = Pattern(64 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::string out;
   for (uint64_t off = 0; off < 16 * kMiB; off += 128 << 10)
     ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
@@ -117,7 +110,7 @@ TEST(ObjectReader, FarSeekDropsReadAheadAndStartsSmall) {
   const std::string body = Pattern(256 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::string out;
   for (uint64_t off = 0; off < 32 * kMiB; off += 128 << 10)
     ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
@@ -136,7 +129,7 @@ TEST(ObjectReader, ReadAheadStaysWithinTheBudgetAndDemandStillProgresses) {
   const std::string body = Pattern(64 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(4 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::string out;
   for (uint64_t off = 0; off < body.size(); off += 128 << 10) {
     ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());
@@ -151,7 +144,7 @@ TEST(ObjectReader, FailedPartContinuesFromTheLastByteReceived) {
   const std::string body = Pattern(16 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   src->FailNext(300000, "RequestTimeout");  // the first GET breaks after 300,000 bytes
   std::string out;
   ASSERT_TRUE(r.Read(0, 512 << 10, &out).ok());
@@ -172,7 +165,7 @@ TEST(ObjectReader, RepeatedFailuresGiveUp) {
   const std::string body = Pattern(4 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReaderOptions o = Opts();
+  ObjectReaderOptions o = ReaderOptions();
   o.max_resumes = 2;
   ObjectReader r(src, body.size(), o, budget);
   for (int i = 0; i < 10; ++i) src->FailNext(1000, "InternalError");
@@ -186,20 +179,20 @@ TEST(ObjectReader, ATransientFailureWithNoBytesIsFetchedAgainWithinTheBudget) {
   const std::string body = Pattern(4 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   src->FailNext(0, "ServiceUnavailable");  // the client's retries were spent on this one
   std::string out;
   ASSERT_TRUE(r.Read(0, 4096, &out).ok());
   EXPECT_TRUE(out == body.substr(0, 4096));
   EXPECT_EQ(r.stats().resumes, 1u);
   // A failure that is not transient is returned at once.
-  ObjectReader r2(src, body.size(), Opts(), budget);
+  ObjectReader r2(src, body.size(), ReaderOptions(), budget);
   src->FailNext(0, "AccessDenied");
   auto n = r2.Read(1 * kMiB, 4096, &out);
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.error().kind, "AccessDenied");
   // Transient ones that keep failing end after max_resumes attempts.
-  ObjectReaderOptions o = Opts();
+  ObjectReaderOptions o = ReaderOptions();
   o.max_resumes = 2;
   ObjectReader r3(src, body.size(), o, budget);
   for (int i = 0; i < 10; ++i) src->FailNext(0, "ServiceUnavailable");
@@ -212,7 +205,7 @@ TEST(ObjectReader, VersionChangeIsAnErrorNeverMixedData) {
   const std::string body = Pattern(4 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   src->FailNext(4096, "PreconditionFailed");
   std::string out;
   auto n = r.Read(0, 8192, &out);
@@ -225,7 +218,7 @@ TEST(ObjectReader, ReadsPastTheEndAreShort) {
   const std::string body = Pattern(10000);
   auto src = std::make_shared<FakeSource>(body);
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
-  ObjectReader r(src, body.size(), Opts(), budget);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
   std::string out;
   auto n = r.Read(8192, 4096, &out);
   ASSERT_TRUE(n.ok());
@@ -246,7 +239,7 @@ TEST(ObjectReader, ManyReadersShareTheBudget) {
   for (int i = 0; i < kReaders; ++i) {
     threads.emplace_back([&, i] {
       auto src = std::make_shared<FakeSource>(bodies[i], 4, std::chrono::milliseconds(1));
-      ObjectReader r(src, bodies[i].size(), Opts(), budget);
+      ObjectReader r(src, bodies[i].size(), ReaderOptions(), budget);
       std::string out;
       for (uint64_t off = 0; off < bodies[i].size(); off += 128 << 10) {
         if (!r.Read(off, 128 << 10, &out).ok() || out != bodies[i].substr(off, 128 << 10)) bad++;
@@ -266,7 +259,7 @@ TEST(ObjectReader, ClosingWithPartsInFlightReturnsTheirMemoryWhenTheyEnd) {
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
   auto src = std::make_shared<FakeSource>(body, 8, std::chrono::milliseconds(50));
   {
-    ObjectReader r(src, body.size(), Opts(), budget);
+    ObjectReader r(src, body.size(), ReaderOptions(), budget);
     std::string out;
     for (uint64_t off = 0; off < 8 * kMiB; off += 128 << 10)
       ASSERT_TRUE(r.Read(off, 128 << 10, &out).ok());

@@ -19,14 +19,7 @@ namespace {
 using testing::FakeSource;
 using testing::kMiB;
 using testing::Pattern;
-
-ObjectReaderOptions Opts() {
-  ObjectReaderOptions o;
-  o.policy.part_size = 8 * kMiB;
-  o.policy.window_min = kMiB;
-  o.policy.window_max = 64 * kMiB;
-  return o;
-}
+using testing::ReaderOptions;
 
 // Waits (up to 10 s) until `pred` holds.
 template <typename F>
@@ -53,7 +46,7 @@ TEST(SharedParts, EightReadersOfOneObjectIssueAboutTheGetsOfOne) {
   auto budget = std::make_shared<ReadBudget>(256 * kMiB);
   auto alone = std::make_shared<FakeSource>(body, 16, std::chrono::milliseconds(2));
   {
-    ObjectReader r(alone, body.size(), Opts(), budget);
+    ObjectReader r(alone, body.size(), ReaderOptions(), budget);
     ReadAll(r, body, &bad);
   }
   const size_t one_reader = alone->requests().size();
@@ -62,7 +55,7 @@ TEST(SharedParts, EightReadersOfOneObjectIssueAboutTheGetsOfOne) {
   auto src = std::make_shared<FakeSource>(body, 16, std::chrono::milliseconds(2));
   std::vector<std::unique_ptr<ObjectReader>> readers;
   for (int i = 0; i < 8; ++i) {
-    readers.push_back(std::make_unique<ObjectReader>(src, body.size(), Opts(), budget,
+    readers.push_back(std::make_unique<ObjectReader>(src, body.size(), ReaderOptions(), budget,
                                                      shared.Attach("big.bin", "\"e1\"")));
   }
   EXPECT_EQ(shared.size(), 1u);
@@ -87,8 +80,8 @@ struct TwoReaders {
   explicit TwoReaders(size_t size)
       : body(Pattern(size)),
         src(std::make_shared<FakeSource>(body, 4)),
-        a(src, body.size(), Opts(), budget, shared.Attach("k", "e")),
-        b(src, body.size(), Opts(), budget, shared.Attach("k", "e")) {
+        a(src, body.size(), ReaderOptions(), budget, shared.Attach("k", "e")),
+        b(src, body.size(), ReaderOptions(), budget, shared.Attach("k", "e")) {
     src->Hold();
   }
   const std::string body;
@@ -130,7 +123,7 @@ TEST(SharedParts, AFailedSharedGetIsSeenByEveryReaderWaitingForIt) {
     SharedParts shared;
     std::vector<std::unique_ptr<ObjectReader>> readers;
     for (int i = 0; i < 3; ++i) {
-      readers.push_back(std::make_unique<ObjectReader>(src, body.size(), Opts(), budget,
+      readers.push_back(std::make_unique<ObjectReader>(src, body.size(), ReaderOptions(), budget,
                                                        shared.Attach("k", "e")));
     }
     src->Hold();
@@ -207,8 +200,8 @@ TEST(SharedParts, ReadersOfAnotherVersionNeverSeeTheOldParts) {
   EXPECT_NE(shared.Attach("k", ""), shared.Attach("k", ""));  // version unknown: not shared
   auto src1 = std::make_shared<FakeSource>(v1);
   auto src2 = std::make_shared<FakeSource>(v2);
-  ObjectReader old_reader(src1, v1.size(), Opts(), budget, t1);
-  ObjectReader new_reader(src2, v2.size(), Opts(), budget, t2);
+  ObjectReader old_reader(src1, v1.size(), ReaderOptions(), budget, t1);
+  ObjectReader new_reader(src2, v2.size(), ReaderOptions(), budget, t2);
   std::string out;
   for (uint64_t off = 0; off < v1.size(); off += kMiB) {
     ASSERT_TRUE(old_reader.Read(off, kMiB, &out).ok());
@@ -229,7 +222,7 @@ TEST(SharedParts, EightReadersOfOneObjectStayWithinTheBudget) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
-      ObjectReader r(src, body.size(), Opts(), budget, shared.Attach("k", "e"));
+      ObjectReader r(src, body.size(), ReaderOptions(), budget, shared.Attach("k", "e"));
       ReadAll(r, body, &bad);
     });
   }
