@@ -75,7 +75,7 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
       shared_parts_(std::make_shared<read::SharedParts>(o_.read_ahead_memory / 4)),
       first_bytes_(std::make_shared<read::FirstBytes>(
           std::min<uint64_t>(16ULL << 20, o_.read_ahead_memory / 16), std::chrono::seconds(1),
-          read_budget_, clock_)),
+          clock_)),
       session_start_ns_(
           std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now().time_since_epoch())
               .count()) {
@@ -99,6 +99,8 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
     o_.async_close = false;
   }
   if (o_.async_close) StartCloseWorkers();
+  // A lookup asks for no more first bytes than can be kept.
+  o_.lookup_first_bytes = std::min(o_.lookup_first_bytes, o_.read_ahead_memory / 16);
 }
 
 FilesystemImpl::~FilesystemImpl() {
@@ -106,7 +108,6 @@ FilesystemImpl::~FilesystemImpl() {
   // Read-ahead GETs still in flight write into buffers they own, but run on the S3 client,
   // which the caller destroys after this: wait for them (they end within a part's transfer).
   handles_.clear();
-  first_bytes_.reset();  // its charges to the budget go with it
   if (!read_budget_->WaitIdle(std::chrono::seconds(60))) {
     S3FS_LOG_WARN("read-ahead requests still in flight at shutdown");
   }

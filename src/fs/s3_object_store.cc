@@ -58,6 +58,16 @@ ObjectMeta FromInfo(const std::string& key, const s3::ObjectInfo& info) {
   return m;
 }
 
+// Whether a ranged GET's answer tells the object's size: a 206 with a numeric total in its
+// Content-Range, or a whole-object 200 whose Content-Length is the `received` bytes (not a
+// chunked answer without one).
+bool KnowsSize(const s3::ObjectInfo& info, uint64_t received) {
+  if (!info.content_range.empty()) {
+    return info.content_range.back() != '*' && info.object_size >= received;
+  }
+  return info.content_length == received;
+}
+
 // A multipart session whose life is recorded in the upload journal.
 class JournaledSession final : public write::MultipartSession {
  public:
@@ -156,10 +166,13 @@ class S3ObjectStore final : public ObjectStore {
             RangeGet(keys[0], 0, first_bytes, ""), sink.get(),
             [&, sink](S3Result<s3::GetObjectOutput> r) {
               std::lock_guard g(mu);
-              if (r.ok()) {
+              if (r.ok() && KnowsSize(r->info, first->size())) {
                 ObjectMeta m = FromInfo(keys[0], r->info);
                 m.size = r->info.object_size;
                 results[0] = std::move(m);
+              } else if (r.ok()) {
+                get_failed = true;  // the object's size is not known from it: a HEAD tells
+                results[0] = Fail(s3::S3Error{});
               } else if (r.error().kind == "ObjectNotFound" || r.error().kind == "BucketNotFound") {
                 results[0] = Fail(std::move(r).error());
               } else {

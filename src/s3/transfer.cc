@@ -236,7 +236,8 @@ S3Result<DownloadOutput> Download(Client& client, const GetObjectRequest& req,
       PartState& part = state[i];
       std::lock_guard lock(mu);
       bytes_done += part.received - before;
-      if (r.ok() && part.received == part.len) {
+      // Every byte arrived: done, even when the request failed after the last one.
+      if (!part.write_failed && part.received == part.len) {
         --in_flight;
       } else {
         S3Error e;
@@ -256,9 +257,11 @@ S3Result<DownloadOutput> Download(Client& client, const GetObjectRequest& req,
                       std::to_string(part.first + part.received);
           e.retryable = false;
         }
+        // Failures before any byte were retried by the client already (with backoff);
+        // only a part that moved on is continued.
         const bool progress = part.received > before;
-        if (!error && !part.write_failed && e.kind != "PreconditionFailed" &&
-            (e.retryable || progress) && part.resumes < kMaxResumes) {
+        if (!error && !part.write_failed && e.kind != "PreconditionFailed" && progress &&
+            part.resumes < kMaxResumes) {
           ++part.resumes;
           S3FS_LOG_INFO("download of {} broke at byte {} ({}): continuing", req.key,
                         part.first + part.received, e.ToString());

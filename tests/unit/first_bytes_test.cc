@@ -18,14 +18,13 @@ using testing::ReaderOptions;
 
 struct FirstBytesTest : ::testing::Test {
   std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
-  std::shared_ptr<ReadBudget> budget = std::make_shared<ReadBudget>(64 * kMiB);
 };
 
 TEST_F(FirstBytesTest, HandsOutTheBytesOnceAndOnlyForTheSameVersion) {
-  FirstBytes fb(kMiB, 1000ms, budget, clock);
+  FirstBytes fb(kMiB, 1000ms, clock);
   fb.Put("a", "etag1", "hello");
   fb.Put("b", "etag2", "world");
-  EXPECT_EQ(budget->used(), 10u);
+  EXPECT_EQ(fb.bytes(), 10u);
   EXPECT_EQ(fb.Take("a", "other-etag"), std::nullopt);  // another version: dropped
   EXPECT_EQ(fb.Take("a", "etag1"), std::nullopt);
   auto b = fb.Take("b", "etag2");
@@ -33,27 +32,30 @@ TEST_F(FirstBytesTest, HandsOutTheBytesOnceAndOnlyForTheSameVersion) {
   EXPECT_EQ(*b, "world");
   EXPECT_EQ(fb.Take("b", "etag2"), std::nullopt);  // taken
   EXPECT_EQ(fb.size(), 0u);
-  EXPECT_EQ(budget->used(), 0u);
+  EXPECT_EQ(fb.bytes(), 0u);
   fb.Put("c", "", "x");
   EXPECT_EQ(fb.Take("c", ""), std::nullopt);  // an unknown version is never matched
 }
 
-TEST_F(FirstBytesTest, BytesOlderThanMaxAgeAreNotServed) {
-  FirstBytes fb(kMiB, 1000ms, budget, clock);
+TEST_F(FirstBytesTest, BytesOlderThanMaxAgeAreNotServedAndGoAway) {
+  FirstBytes fb(kMiB, 1000ms, clock);
   fb.Put("a", "e", "old");
   fb.Put("b", "e", "new");
   clock->Advance(600ms);
   fb.Put("c", "e", "newer");
   clock->Advance(600ms);
   EXPECT_EQ(fb.Take("a", "e"), std::nullopt);  // 1.2 s after its lookup
+  EXPECT_EQ(fb.size(), 1u);                    // "b" expired too: dropped by the Take
   EXPECT_EQ(fb.Take("c", "e").value_or(""), "newer");
-  fb.Put("d", "e", "d");  // puts drop expired entries ("b") first
+  fb.Put("d", "e", "d");
+  clock->Advance(1500ms);
+  fb.Put("e", "e", "e");  // puts drop expired entries first
   EXPECT_EQ(fb.size(), 1u);
-  EXPECT_EQ(budget->used(), 1u);
+  EXPECT_EQ(fb.bytes(), 1u);
 }
 
-TEST_F(FirstBytesTest, CapacityEvictsTheOldestAndTheBudgetBoundsWhatIsKept) {
-  FirstBytes fb(300, 1000ms, budget, clock);
+TEST_F(FirstBytesTest, CapacityEvictsTheOldestFirst) {
+  FirstBytes fb(300, 1000ms, clock);
   fb.Put("a", "e", std::string(100, 'a'));
   fb.Put("b", "e", std::string(100, 'b'));
   fb.Put("c", "e", std::string(100, 'c'));
@@ -66,21 +68,7 @@ TEST_F(FirstBytesTest, CapacityEvictsTheOldestAndTheBudgetBoundsWhatIsKept) {
   EXPECT_EQ(fb.Take("big", "e"), std::nullopt);
   fb.Put("d", "e2", "replaced");  // a new version of a key replaces the old one
   EXPECT_EQ(fb.Take("d", "e"), std::nullopt);
-  EXPECT_EQ(budget->used(), 0u);
-
-  // With the read-ahead share of the budget spent, nothing is kept.
-  auto small = std::make_shared<ReadBudget>(8 * kMiB);
-  ASSERT_TRUE(small->TryAcquire(small->readahead_limit()));
-  FirstBytes tight(kMiB, 1000ms, small, clock);
-  tight.Put("a", "e", "bytes");
-  EXPECT_EQ(tight.size(), 0u);
-  small->Release(small->readahead_limit());
-  {
-    FirstBytes gone(kMiB, 1000ms, small, clock);
-    gone.Put("a", "e", "bytes");
-    EXPECT_EQ(small->used(), 5u);
-  }
-  EXPECT_EQ(small->used(), 0u);  // released with the cache
+  EXPECT_EQ(fb.bytes(), 0u);
 }
 
 TEST(ObjectReaderSeed, ASmallObjectSeededWholeNeedsNoRequest) {

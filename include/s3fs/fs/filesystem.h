@@ -125,10 +125,10 @@ struct Options {
   int read_parts_ahead = 16;
   // A lookup of a name nothing listed asks S3 with a ranged GET of the file's first
   // lookup_first_bytes bytes instead of a HEAD (the same round trip) and keeps them for the
-  // file's first reader within a second (read/first_bytes.h: at most 16 MiB, charged to
-  // read_ahead_memory):
-  // `cat path` then costs one request before its first byte instead of two. 0: HEADs only.
-  // Not with a disk cache (its blocks are fetched whole).
+  // file's first reader within a second (read/first_bytes.h: at most 16 MiB or 1/16 of
+  // read_ahead_memory, which also caps lookup_first_bytes): `cat path` then costs one request
+  // before its first byte instead of two. 0: HEADs only. Not with a disk cache (its blocks are
+  // fetched whole).
   uint64_t lookup_first_bytes = 128ULL << 10;
   // One memory budget for the read-ahead of every open file: with many readers each gets less
   // read-ahead rather than the daemon growing.

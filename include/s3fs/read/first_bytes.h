@@ -7,10 +7,11 @@
 // only for the same ETag, and only within `max_age` of the lookup (a `cat` opens and reads
 // milliseconds after its lookup; a file opened later reads S3 as before, pinned to the ETag it
 // knows, so an overwrite elsewhere is still found), so the bytes served are those of the
-// version the lookup returned, as current as the lookup was. Memory is bounded
-// twice: at most `capacity` bytes (the oldest entries go first), and every entry is charged to
-// the mount's ReadBudget (TryAcquire: an entry that does not fit the read-ahead share is not
-// kept), released when taken or evicted.
+// version the lookup returned, as current as the lookup was. Memory is bounded by `capacity`
+// (the filesystem: 16 MiB or 1/16 of read_ahead_memory, whichever is less): the oldest entries
+// go first, and expired ones are dropped whenever an entry is put or taken. Not charged to the
+// ReadBudget: entries live a second, and a charge would keep the budget from ever being idle
+// (its pooled buffers are freed only then).
 //
 // Thread safety: all methods may be called from any thread.
 #ifndef S3FS_READ_FIRST_BYTES_H_
@@ -26,14 +27,12 @@
 #include <unordered_map>
 
 #include "s3fs/common/clock.h"
-#include "s3fs/read/read_budget.h"
 
 namespace s3fs::read {
 
 class FirstBytes {
  public:
-  FirstBytes(uint64_t capacity, std::chrono::milliseconds max_age,
-             std::shared_ptr<ReadBudget> budget, std::shared_ptr<Clock> clock);
+  FirstBytes(uint64_t capacity, std::chrono::milliseconds max_age, std::shared_ptr<Clock> clock);
   ~FirstBytes();
   FirstBytes(const FirstBytes&) = delete;
   FirstBytes& operator=(const FirstBytes&) = delete;
@@ -58,10 +57,10 @@ class FirstBytes {
   };
   using Order = std::list<Entry>;  // oldest first
   void EraseLocked(Order::iterator it);
+  void DropExpiredLocked(std::chrono::steady_clock::time_point now);
 
   const uint64_t capacity_;
   const std::chrono::milliseconds max_age_;
-  const std::shared_ptr<ReadBudget> budget_;
   const std::shared_ptr<Clock> clock_;
   mutable std::mutex mu_;
   Order order_;
