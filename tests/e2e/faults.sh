@@ -313,7 +313,7 @@ bounded_fail dwrite "dead: write+close of a file open across the outage reports 
 wait "$WPID" 2>/dev/null || true
 check "dead: no process on the mount and no s3fs thread in D state" \
   "sleep 1; [ -z \"\$(ps -eo stat=,args= | awk '\$1 ~ /^D/' | grep -e '$M2' -e s3fs)\" ]"
-# Operations keep failing; after 5 failed requests spanning 1 s the breaker opens and later
+# Operations keep failing; after 8 failed requests spanning 1 s the breaker opens and later
 # operations fail at once, without a request.
 check "dead: repeated operations open the breaker" \
   "for i in \$(seq 60); do stat $M2/probe\$i >/dev/null 2>&1; [ \$(v $F2 s3_circuit_breaker_transitions_total state=open) -ge 1 ] && exit 0; sleep 0.25; done; exit 1"

@@ -31,6 +31,7 @@ class ClientMetricsTest : public ::testing::Test {
     transport_ = std::make_shared<FakeTransport>();
     clock_ = std::make_shared<FakeClock>();
     ClientConfig cfg;
+    cfg.breaker.failure_threshold = 5;  // the breaker tests' arithmetic (default 8)
     cfg.endpoint = "http://127.0.0.1:7480";
     cfg.addressing = ClientConfig::Addressing::kPath;
     cfg.observer = std::make_shared<ClientMetrics>(registry_);

@@ -30,6 +30,7 @@ class ClientTest : public ::testing::Test {
     ClientConfig cfg;
     cfg.endpoint = std::move(endpoint);
     cfg.region = "us-east-1";
+    cfg.breaker.failure_threshold = 5;  // the breaker tests' arithmetic (default 8)
     cfg.addressing = addressing;
     Credentials creds;
     creds.access_key_id = "AKIDTEST";

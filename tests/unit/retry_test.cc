@@ -65,9 +65,28 @@ TEST(RetryPolicy, SetRetries) {
   EXPECT_FALSE(p.NextDelay(Err(Category::kNetwork, "Timeout", true), 10, r).has_value());
 }
 
-TEST(CircuitBreaker, OpensHalfOpensCloses) {
+// The rule's tests use a threshold of 5 (the default is 8; BreakerDefaults checks it).
+CircuitBreakerConfig FiveFailures() {
+  CircuitBreakerConfig c;
+  c.failure_threshold = 5;
+  return c;
+}
+
+TEST(CircuitBreaker, BreakerDefaults) {
   auto clock = std::make_shared<FakeClock>();
   CircuitBreaker b(CircuitBreakerConfig{}, clock);
+  for (int i = 0; i < 7; ++i) {
+    b.OnFailure();
+    clock->Advance(500ms);
+  }
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
+  b.OnFailure();
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kOpen);
+}
+
+TEST(CircuitBreaker, OpensHalfOpensCloses) {
+  auto clock = std::make_shared<FakeClock>();
+  CircuitBreaker b(FiveFailures(), clock);
   for (int i = 0; i < 4; ++i) {
     b.OnFailure();
     clock->Advance(500ms);  // a dead endpoint fails through the retries' backoff
@@ -90,7 +109,7 @@ TEST(CircuitBreaker, OpensHalfOpensCloses) {
 
 TEST(CircuitBreaker, FailureInHalfOpenReopens) {
   auto clock = std::make_shared<FakeClock>();
-  CircuitBreaker b(CircuitBreakerConfig{}, clock);
+  CircuitBreaker b(FiveFailures(), clock);
   for (int i = 0; i < 20; ++i) b.OnFailure();  // a burst this long opens it at once
   ASSERT_EQ(b.state(), CircuitBreaker::State::kOpen);
   clock->Advance(30s);
@@ -102,7 +121,7 @@ TEST(CircuitBreaker, FailureInHalfOpenReopens) {
 
 TEST(CircuitBreaker, SuccessResetsConsecutiveCount) {
   auto clock = std::make_shared<FakeClock>();
-  CircuitBreaker b(CircuitBreakerConfig{}, clock);
+  CircuitBreaker b(FiveFailures(), clock);
   for (int i = 0; i < 4; ++i) b.OnFailure();
   b.OnSuccess();
   for (int i = 0; i < 4; ++i) b.OnFailure();
@@ -112,7 +131,7 @@ TEST(CircuitBreaker, SuccessResetsConsecutiveCount) {
 TEST(CircuitBreaker, ABurstOfParallelFailuresDoesNotOpenIt) {
   // 16 connections broken at the same moment, then the retries succeed.
   auto clock = std::make_shared<FakeClock>();
-  CircuitBreaker b(CircuitBreakerConfig{}, clock);
+  CircuitBreaker b(FiveFailures(), clock);
   for (int i = 0; i < 16; ++i) b.OnFailure();
   EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
   EXPECT_TRUE(b.Allow());
