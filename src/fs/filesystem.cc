@@ -100,7 +100,7 @@ FilesystemImpl::FilesystemImpl(Options options, std::shared_ptr<ObjectStore> sto
   }
   if (o_.async_close) StartCloseWorkers();
   // A lookup asks for no more first bytes than can be kept.
-  o_.lookup_first_bytes = std::min(o_.lookup_first_bytes, o_.read_ahead_memory / 16);
+  o_.lookup_first_bytes = std::min(o_.lookup_first_bytes, first_bytes_->capacity());
 }
 
 FilesystemImpl::~FilesystemImpl() {

@@ -11,26 +11,13 @@
 namespace s3fs::fs {
 namespace {
 
-// Appends a GET's body to a caller-owned string.
+// Appends a GET's body to a caller-owned string, refusing (aborting the transfer) beyond `cap`
+// bytes: a server that ignored a Range header is not read to the end.
 class AppendSink final : public http::BodySink {
  public:
-  explicit AppendSink(std::string* dst) : dst_(dst) {}
+  explicit AppendSink(std::string* dst, uint64_t cap = UINT64_MAX) : dst_(dst), cap_(cap) {}
   bool Write(const char* data, size_t n) override {
-    dst_->append(data, n);
-    return true;
-  }
-
- private:
-  std::string* dst_;
-};
-
-// Appends a GET's body to a caller-owned string, refusing (aborting the transfer) beyond `cap`
-// bytes: a server that ignored the Range header is not read to the end.
-class CappedSink final : public http::BodySink {
- public:
-  CappedSink(std::string* dst, uint64_t cap) : dst_(dst), cap_(cap) {}
-  bool Write(const char* data, size_t n) override {
-    if (dst_->size() + n > cap_) return false;
+    if (n > cap_ - dst_->size()) return false;
     dst_->append(data, n);
     return true;
   }
@@ -161,7 +148,7 @@ class S3ObjectStore final : public ObjectStore {
       lock.unlock();  // the callback may run on this thread (validation failure)
       if (i == 0 && first_bytes > 0 && first != nullptr) {
         // Headers of the object plus its first bytes, in the time of a HEAD.
-        auto sink = std::make_shared<CappedSink>(first, first_bytes);
+        auto sink = std::make_shared<AppendSink>(first, first_bytes);
         client_->GetObjectAsync(
             RangeGet(keys[0], 0, first_bytes, ""), sink.get(),
             [&, sink](S3Result<s3::GetObjectOutput> r) {

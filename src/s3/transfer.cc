@@ -240,22 +240,16 @@ S3Result<DownloadOutput> Download(Client& client, const GetObjectRequest& req,
       if (!part.write_failed && part.received == part.len) {
         --in_flight;
       } else {
-        S3Error e;
-        if (!r.ok()) {
-          e = std::move(r).error();
-        } else {
+        S3Error e = r.ok() ? S3Error{} : std::move(r).error();
+        if (r.ok() || part.write_failed) {  // the request's own error is not the story
           e.category = Category::kTransfer;
           e.kind = "IncompleteBody";
-          e.message = "part at " + std::to_string(part.first) + " ended after " +
-                      std::to_string(part.received) + " of " + std::to_string(part.len) + " bytes";
-          e.retryable = true;
-        }
-        if (part.write_failed) {
-          e.category = Category::kTransfer;
-          e.kind = "IncompleteBody";
-          e.message = "could not write the destination at offset " +
-                      std::to_string(part.first + part.received);
-          e.retryable = false;
+          e.retryable = !part.write_failed;
+          e.message = part.write_failed ? "could not write the destination at offset " +
+                                              std::to_string(part.first + part.received)
+                                        : "part at " + std::to_string(part.first) +
+                                              " ended after " + std::to_string(part.received) +
+                                              " of " + std::to_string(part.len) + " bytes";
         }
         // Failures before any byte were retried by the client already (with backoff);
         // only a part that moved on is continued.

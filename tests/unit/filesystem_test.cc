@@ -59,14 +59,14 @@ class FsTest : public ::testing::Test {
     return ino;
   }
 
-  std::string ReadAll(Ino ino) {
+  std::string ReadAll(Ino ino, size_t chunk_size = 4096) {
     auto fh = fs_->Open(ino, O_RDONLY);
     EXPECT_TRUE(fh.ok());
     std::string all;
     std::string chunk;
     uint64_t off = 0;
     while (true) {
-      auto n = fs_->Read(ino, *fh, off, 4096, &chunk);
+      auto n = fs_->Read(ino, *fh, off, chunk_size, &chunk);
       EXPECT_TRUE(n.ok());
       if (!n.ok() || *n == 0) break;
       all += chunk;
@@ -694,16 +694,8 @@ TEST_F(FsTest, ACatRightAfterItsLookupCostsOneRequestBeforeItsFirstByte) {
   auto attr = fs_->GetAttr(f);
   ASSERT_TRUE(attr.ok());
   EXPECT_EQ(attr->size, body.size());
-  auto fh = fs_->Open(f, O_RDONLY);
-  ASSERT_TRUE(fh.ok());
-  std::string out, all;
-  for (uint64_t off = 0; off < body.size(); off += 32768) {
-    ASSERT_TRUE(fs_->Read(f, *fh, off, 32768, &out).ok());
-    all += out;
-  }
-  EXPECT_EQ(all, body);
+  EXPECT_EQ(ReadAll(f, 32768), body);
   EXPECT_EQ(store_->Calls("Read"), 0);
-  ASSERT_TRUE(fs_->Release(f, *fh).ok());
 }
 
 TEST_F(FsTest, ALargeFileReadsOnFromWhereTheLookupsBytesEnd) {
@@ -711,15 +703,7 @@ TEST_F(FsTest, ALargeFileReadsOnFromWhereTheLookupsBytesEnd) {
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 % 251);
   store_->Seed("big", body);
   Ino f = LookupIno(kRootIno, "big");
-  auto fh = fs_->Open(f, O_RDONLY);
-  ASSERT_TRUE(fh.ok());
-  std::string out, all;
-  for (uint64_t off = 0; off < body.size(); off += 131072) {
-    ASSERT_TRUE(fs_->Read(f, *fh, off, 131072, &out).ok());
-    all += out;
-  }
-  EXPECT_TRUE(all == body);
-  ASSERT_TRUE(fs_->Release(f, *fh).ok());
+  EXPECT_TRUE(ReadAll(f, 131072) == body);
 }
 
 TEST_F(FsTest, EmptyFilesAndDirectoriesResolveAsWithHeads) {

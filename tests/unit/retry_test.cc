@@ -72,13 +72,18 @@ CircuitBreakerConfig FiveFailures() {
   return c;
 }
 
+// `n` failures half a second apart: a dead endpoint failing through the retries' backoff.
+void FailThroughBackoff(CircuitBreaker& b, FakeClock& clock, int n) {
+  for (int i = 0; i < n; ++i) {
+    b.OnFailure();
+    clock.Advance(500ms);
+  }
+}
+
 TEST(CircuitBreaker, BreakerDefaults) {
   auto clock = std::make_shared<FakeClock>();
   CircuitBreaker b(CircuitBreakerConfig{}, clock);
-  for (int i = 0; i < 7; ++i) {
-    b.OnFailure();
-    clock->Advance(500ms);
-  }
+  FailThroughBackoff(b, *clock, 7);
   EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
   b.OnFailure();
   EXPECT_EQ(b.state(), CircuitBreaker::State::kOpen);
@@ -87,10 +92,7 @@ TEST(CircuitBreaker, BreakerDefaults) {
 TEST(CircuitBreaker, OpensHalfOpensCloses) {
   auto clock = std::make_shared<FakeClock>();
   CircuitBreaker b(FiveFailures(), clock);
-  for (int i = 0; i < 4; ++i) {
-    b.OnFailure();
-    clock->Advance(500ms);  // a dead endpoint fails through the retries' backoff
-  }
+  FailThroughBackoff(b, *clock, 4);
   EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
   b.OnFailure();
   EXPECT_EQ(b.state(), CircuitBreaker::State::kOpen);

@@ -45,6 +45,7 @@ class FirstBytes {
   // Drops what is kept for `key` (the object changed or went away).
   void Forget(const std::string& key);
 
+  uint64_t capacity() const { return capacity_; }
   uint64_t bytes() const;
   size_t size() const;
 
