@@ -148,6 +148,7 @@ FsStatus FilesystemImpl::LoadStaging(const std::shared_ptr<Node>& node, FileStat
     auto got = store_->GetToFile(key, *fd, etag);
     if (!got.ok()) {
       ::close(*fd);
+      S3FS_LOG_WARN("download of {} failed: {}", key, got.error().ToString());
       return Fail(ToErrno(got.error()));
     }
     size = *got;
@@ -214,6 +215,8 @@ FsStatus FilesystemImpl::FillLocked(const std::shared_ptr<Node>& node, FileState
             key);
         return Fail(EIO);
       }
+      S3FS_LOG_WARN("read of {} bytes of {} at {} failed: {}", req.size(), key, req.begin,
+                    got.error().ToString());
       return Fail(ToErrno(got.error()) == ENOENT ? EIO : ToErrno(got.error()));
     }
     if (got->size() != req.size()) {
@@ -698,6 +701,8 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     const s3::S3Error& e = n.error();
     if (e.kind == "PreconditionFailed") {
       S3FS_LOG_WARN("{} changed in S3 while open for reading: EIO rather than mixed data", key);
+    } else {
+      S3FS_LOG_WARN("read of {} bytes of {} at {} failed: {}", size, key, offset, e.ToString());
     }
     return Fail(ToErrno(e) == ENOENT ? EIO : ToErrno(e));
   }

@@ -365,7 +365,7 @@ class FilesystemImpl final : public Filesystem {
   std::shared_ptr<read::ReadBudget> read_budget_;
   // The parts of each object version being read, shared by all its open handles.
   std::shared_ptr<read::SharedParts> shared_parts_;
-  // Objects' first bytes fetched by lookups (lookup_first_bytes), for their first reader.
+  // Objects' first bytes fetched by lookups (option lookup_prefetch), for their first reader.
   std::shared_ptr<read::FirstBytes> first_bytes_;
   const int64_t session_start_ns_;  // wall clock at mount (metadata cache trust)
 

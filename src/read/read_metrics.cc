@@ -34,7 +34,7 @@ ReadMetrics::ReadMetrics(metrics::Registry& r)
                                    "version (fetched or in flight) instead of fetching them.")),
       first_bytes_used(r.SimpleCounter("s3fs_read_first_bytes_used_bytes_total",
                                        "Bytes of objects' starts fetched with their lookup "
-                                       "(lookup_first_bytes) that a reader then used without a "
+                                       "(lookup_prefetch) that a reader then used without a "
                                        "GET of its own.")) {}
 
 void RegisterDiskCacheMetrics(metrics::Registry& r, std::weak_ptr<DiskCache> cache) {

@@ -226,7 +226,7 @@ check "faults: the simulator injected faults in both phases" \
 # Every FUSE operation answered without an error, but lookups of names that did not exist yet
 # and cp's questions for extended attributes the mount does not have.
 check "faults: no FUSE operation failed (but ENOENT lookups of new names, xattr probes)" \
-  "rc=0; for f in $E2E_TMP/faults-w.prom $E2E_TMP/faults-r.prom; do grep '^s3fs_fuse_op_errors_total' \$f || true; bad=\$((\$(v \$f s3fs_fuse_op_errors_total) - \$(v \$f s3fs_fuse_op_errors_total op=lookup errno=ENOENT) - \$(v \$f s3fs_fuse_op_errors_total op=getxattr errno=EOPNOTSUPP) - \$(v \$f s3fs_fuse_op_errors_total op=getxattr errno=ENODATA) - \$(v \$f s3fs_fuse_op_errors_total op=listxattr errno=EOPNOTSUPP))); [ \$bad = 0 ] || rc=1; done; exit \$rc"
+  "rc=0; for f in $E2E_TMP/faults-w.prom $E2E_TMP/faults-r.prom; do grep -H '^s3fs_fuse_op_errors_total' \$f || true; bad=\$((\$(v \$f s3fs_fuse_op_errors_total) - \$(v \$f s3fs_fuse_op_errors_total op=lookup errno=ENOENT) - \$(v \$f s3fs_fuse_op_errors_total op=getxattr errno=EOPNOTSUPP) - \$(v \$f s3fs_fuse_op_errors_total op=getxattr errno=ENODATA) - \$(v \$f s3fs_fuse_op_errors_total op=listxattr errno=EOPNOTSUPP))); [ \$bad = 0 ] || rc=1; done; [ \$rc = 0 ] || grep -h -E ' (warning|error) ' $E2E_TMP/s3fs-*.log | grep -v -E 'retrying in|asked to slow down' | tail -8; exit \$rc"
 check "faults: the breaker stayed closed" \
   "[ \$(v $E2E_TMP/faults-w.prom s3_circuit_breaker_transitions_total) = 0 ] && [ \$(v $E2E_TMP/faults-r.prom s3_circuit_breaker_transitions_total) = 0 ]"
 
