@@ -9,6 +9,7 @@
 #include "s3fs/http/rate_limited_transport.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -145,6 +146,10 @@ class RateLimitedTransport::State {
     TimePoint window_start{};  // answers counted for the slow-down decision since then
     int window_answers = 0;
     int window_throttled = 0;
+    // The share of 503/429 answers a service gives anyway (at random, whatever the rate): the
+    // answers of the windows that did not slow down, the last ~kBaselineAnswers of them.
+    double base_answers = 0;
+    double base_throttled = 0;
     std::deque<TimePoint> recent_starts;  // the last second of starts (measures the rate)
   };
 
@@ -215,19 +220,42 @@ class RateLimitedTransport::State {
     return static_cast<double>(n);
   }
 
-  // Counts one answer in the current one-second window; true when throttled answers cluster.
+  // Counts one answer in the current one-second window; true when throttled answers cluster:
+  // at least `adaptive_min_throttled` and `adaptive_throttled_percent` of the window, and far
+  // more than the service's baseline share explains (4 standard deviations of the binomial
+  // above it: a service that refuses 10% of requests at random slows a window down about once
+  // in a thousand, one whose rate cap was hit at once).
   bool Throttled(Partition& p, bool throttled, TimePoint started, TimePoint now) {
     // Answers to requests sent before the last slow-down were sent at the old rate.
     if (p.restore_rps > 0 && started < p.last_slowdown) return false;
     if (now - p.window_start >= std::chrono::seconds(1)) {
+      LearnBaseline(p);
       p.window_start = now;
       p.window_answers = 0;
       p.window_throttled = 0;
     }
     p.window_answers++;
     if (throttled) p.window_throttled++;
-    return throttled && p.window_throttled >= std::max(limits_.adaptive_min_throttled, 1) &&
-           p.window_throttled * 100 >= p.window_answers * limits_.adaptive_throttled_percent;
+    if (!throttled || p.window_throttled < std::max(limits_.adaptive_min_throttled, 1) ||
+        p.window_throttled * 100 < p.window_answers * limits_.adaptive_throttled_percent) {
+      return false;
+    }
+    const double n = p.window_answers;
+    const double base = p.base_answers > 0 ? p.base_throttled / p.base_answers : 0;
+    return p.window_throttled >= n * base + 4 * std::sqrt(n * base * (1 - base)) + 1;
+  }
+
+  // A window that did not slow down tells the baseline share (a slowing one is the cluster
+  // itself, not the baseline).
+  static void LearnBaseline(Partition& p) {
+    constexpr double kBaselineAnswers = 1000;
+    p.base_answers += p.window_answers;
+    p.base_throttled += p.window_throttled;
+    if (p.base_answers > kBaselineAnswers) {
+      const double keep = kBaselineAnswers / p.base_answers;
+      p.base_answers *= keep;
+      p.base_throttled *= keep;
+    }
   }
 
   void SlowDown(Partition& p, TimePoint now) {

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -345,6 +346,57 @@ TEST(RateLimitedTransportTest, ScatteredSlowDownsAreLeftToRetries) {
   }
   EXPECT_EQ(t.Stats().slowdowns, 0u);
   EXPECT_DOUBLE_EQ(t.Stats().allowed_rps, 100);
+}
+
+// A service that refuses one answer in ten at random (seeded), the rate limited to 100/s.
+struct RandomRefusals {
+  std::shared_ptr<FakeTransport> fake = std::make_shared<FakeTransport>();
+  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  std::mt19937 rng{7};
+  double refused = 0.10;
+  RandomRefusals() {
+    fake->SetHandler([this](const s3fs::testing::RecordedRequest&) {
+      return FakeTransport::Reply(std::uniform_real_distribution<>(0, 1)(rng) < refused ? 503
+                                                                                        : 200);
+    });
+  }
+  RateLimits Limits() const {
+    RateLimits l;
+    l.requests_per_sec = 100;
+    return l;
+  }
+  // `seconds` of requests at 100/s.
+  void Run(RateLimitedTransport& t, Results& res, int seconds) {
+    for (int i = 0; i < seconds * 100; ++i) {
+      t.SendAsync(Get(), res.Collect());
+      clock->Advance(10ms);
+    }
+  }
+};
+
+TEST(RateLimitedTransportTest, RandomRefusalsAreLearnedAsTheBaseline) {
+  // 10% of answers refused at random for 2 minutes: windows of 3+ refusals among 20%+ of the
+  // answers come by chance every few seconds; measured against the share the service refuses
+  // anyway, they are not a cluster. Halving at them held the rate at a crawl (issue #5).
+  RandomRefusals s;
+  RateLimitedTransport t(s.fake, s.Limits(), s.clock);
+  Results res;
+  s.Run(t, res, 120);
+  EXPECT_LE(t.Stats().slowdowns, 1u);
+  EXPECT_GT(t.Stats().allowed_rps, 50);
+}
+
+TEST(RateLimitedTransportTest, ACapHitOverTheBaselineStillHalves) {
+  // The same service, then it refuses 60% (its cap): well over its baseline, the rate halves.
+  RandomRefusals s;
+  RateLimitedTransport t(s.fake, s.Limits(), s.clock);
+  Results res;
+  s.Run(t, res, 30);
+  const uint64_t before = t.Stats().slowdowns;
+  s.refused = 0.6;
+  s.Run(t, res, 2);
+  EXPECT_GT(t.Stats().slowdowns, before);
+  EXPECT_LE(t.Stats().allowed_rps, 50);
 }
 
 TEST(RateLimitedTransportTest, ClusteredSlowDownsHalveTheRate) {
