@@ -579,8 +579,8 @@ FsResult<std::pair<Entry, uint64_t>> FilesystemImpl::Create(Ino parent_ino, std:
   return std::make_pair(MakeEntry(*n), fh);
 }
 
-FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
-                                      std::string* out) {
+FsResult<size_t> FilesystemImpl::ReadInto(Ino ino, uint64_t fh, uint64_t offset, size_t size,
+                                          ReadData* out) {
   std::shared_ptr<Handle> h;
   std::shared_ptr<FileState> state;
   {
@@ -590,7 +590,8 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     h = it->second;
     state = h->node->file;
   }
-  out->clear();
+  out->bytes.clear();
+  out->slices.clear();
   const bool load_whole = h->cache_whole;
   {
     std::lock_guard io(state->mu);
@@ -614,9 +615,9 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
       // Bytes of the object this file is an edit of, not staged yet: fetched in blocks.
       constexpr uint64_t kFillBlock = 4ULL << 20;
       S3FS_RETURN_IF_ERROR(FillLocked(h->node, *state, offset, offset + n, kFillBlock));
-      out->resize(n);
-      const size_t done = PreadFull(state->fd, out->data(), n, offset);
-      out->resize(done);
+      out->bytes.resize(n);
+      const size_t done = PreadFull(state->fd, out->bytes.data(), n, offset);
+      out->bytes.resize(done);
       return done;
     }
   }
@@ -633,12 +634,12 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     // On local disk: read straight into the reply (no read-ahead needed, the kernel's own
     // read-ahead and the page cache of the cache file do that).
     const uint64_t want = std::min<uint64_t>(size, file_size - offset);
-    out->clear();
-    if (o_.disk_cache->TryRead(key, h->etag, file_size, offset, want, out)) {
+    if (o_.disk_cache->TryRead(key, h->etag, file_size, offset, want, &out->bytes)) {
       if (h->reader) h->reader->Served(offset, want);
       h->served += want;
       return static_cast<size_t>(want);
     }
+    out->bytes.clear();
   }
   if (!h->reader) {
     read::ObjectReaderOptions ro;
@@ -673,9 +674,9 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
     h->reader.reset();
     h->cache_whole = true;
     read_lock.unlock();
-    return Read(ino, fh, offset, size, out);  // now served from the whole-object copy
+    return ReadInto(ino, fh, offset, size, out);  // now served from the whole-object copy
   }
-  auto n = h->reader->Read(offset, size, out);
+  auto n = h->reader->ReadSlices(offset, size, &out->slices);
   if (!n.ok() && n.error().kind == "PreconditionFailed" && h->served == 0 && !h->keep_cache &&
       !h->refreshed) {
     // Replaced in S3 before this handle returned any byte (our cached metadata was older than
@@ -694,7 +695,7 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
       }
       h->reader.reset();
       read_lock.unlock();
-      return Read(ino, fh, offset, size, out);
+      return ReadInto(ino, fh, offset, size, out);
     }
   }
   if (!n.ok()) {
@@ -708,6 +709,21 @@ FsResult<size_t> FilesystemImpl::Read(Ino ino, uint64_t fh, uint64_t offset, siz
   }
   h->served += *n;
   return *n;
+}
+
+FsResult<size_t> Filesystem::Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
+                                  std::string* out) {
+  ReadData data;
+  auto n = ReadInto(ino, fh, offset, size, &data);
+  out->clear();
+  if (!n.ok()) return n;
+  if (data.slices.empty()) {
+    *out = std::move(data.bytes);
+  } else {
+    out->reserve(*n);
+    for (const read::Slice& s : data.slices) out->append(s.data, s.size);
+  }
+  return n;
 }
 
 bool FilesystemImpl::KeepPageCache(uint64_t fh) {

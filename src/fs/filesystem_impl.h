@@ -154,8 +154,8 @@ class FilesystemImpl final : public Filesystem {
   bool KeepPageCache(uint64_t fh) override;
   FsResult<std::pair<Entry, uint64_t>> Create(Ino parent, std::string_view name, uint32_t mode,
                                               int flags, const Caller& caller) override;
-  FsResult<size_t> Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
-                        std::string* out) override;
+  FsResult<size_t> ReadInto(Ino ino, uint64_t fh, uint64_t offset, size_t size,
+                            ReadData* out) override;
   FsResult<size_t> Write(Ino ino, uint64_t fh, uint64_t offset, const char* data,
                          size_t size) override;
   FsStatus Flush(Ino ino, uint64_t fh) override;

@@ -5,11 +5,13 @@
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <vector>
 
 #include "s3fs/common/log.h"
 
@@ -274,11 +276,19 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   Guard(req, "read", [&] {
-    std::string buf;
-    auto r = Fs(req)->Read(ino, fi->fh, static_cast<uint64_t>(off), size, &buf);
+    fs::Filesystem::ReadData data;
+    auto r = Fs(req)->ReadInto(ino, fi->fh, static_cast<uint64_t>(off), size, &data);
     if (!r.ok()) return (void)ReplyErr(req, r.error());
     if (FuseMetrics* m = SessionOf(req)->metrics.get()) m->read_bytes.Inc(*r);
-    fuse_reply_buf(req, buf.data(), *r);
+    if (data.slices.empty()) return (void)fuse_reply_buf(req, data.bytes.data(), *r);
+    // The fetched parts' bytes go to the kernel in place (one writev); `data` keeps them
+    // alive until the reply is written.
+    std::vector<iovec> iov;
+    iov.reserve(data.slices.size());
+    for (const read::Slice& s : data.slices) {
+      iov.push_back(iovec{const_cast<char*>(s.data), s.size});
+    }
+    fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
   });
 }
 

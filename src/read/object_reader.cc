@@ -257,6 +257,17 @@ void ObjectReader::Served(uint64_t offset, uint64_t size) {
 }
 
 s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::string* out) {
+  std::vector<Slice> slices;
+  auto n = ReadSlices(offset, size, &slices);
+  out->clear();
+  if (!n.ok()) return n;
+  out->reserve(*n);
+  for (const Slice& s : slices) out->append(s.data, s.size);
+  return n;
+}
+
+s3::S3Result<size_t> ObjectReader::ReadSlices(uint64_t offset, size_t size,
+                                              std::vector<Slice>* out) {
   std::lock_guard read_lock(read_mu_);
   out->clear();
   if (offset >= size_ || size == 0) return size_t{0};
@@ -281,28 +292,30 @@ s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::strin
     Start(start);
     lk.lock();
   }
-  out->reserve(end - offset);
   uint64_t cursor = offset;
   int resumes = 0;
   while (cursor < end) {
     auto p = AwaitLocked(cursor, lk, &resumes);
-    if (!p.ok()) return Fail(std::move(p).error());
-    const std::shared_ptr<Part> part = *std::move(p);
+    if (!p.ok()) {
+      out->clear();
+      return Fail(std::move(p).error());
+    }
+    std::shared_ptr<Part> part = *std::move(p);
     const uint64_t avail_end = std::min(end, part->begin + part->data.size());
     if (cursor >= avail_end) break;  // the object ended early
-    // A completed part's bytes no longer change: copied without holding up other readers.
-    lk.unlock();
-    out->append(part->data, cursor - part->begin, avail_end - cursor);
-    lk.lock();
+    // A completed part's bytes no longer change: handed out in place, the part kept alive.
+    const char* at = part->data.data() + (cursor - part->begin);
+    out->push_back(Slice{std::move(part), at, static_cast<size_t>(avail_end - cursor)});
     cursor = avail_end;
   }
   lk.unlock();
+  const uint64_t served = cursor - offset;
   {
     std::lock_guard lock(counters_->mu);
-    counters_->stats.bytes_served += out->size();
+    counters_->stats.bytes_served += served;
   }
-  if (counters_->metrics) counters_->metrics->bytes_served.Inc(out->size());
-  return out->size();
+  if (counters_->metrics) counters_->metrics->bytes_served.Inc(served);
+  return static_cast<size_t>(served);
 }
 
 }  // namespace s3fs::read

@@ -269,6 +269,43 @@ TEST(ObjectReader, ClosingWithPartsInFlightReturnsTheirMemoryWhenTheyEnd) {
   EXPECT_EQ(budget->used(), 0u);
 }
 
+TEST(ObjectReader, SlicesServeThePartsInPlaceAndOutliveTheReader) {
+  const std::string body = Pattern(3 * kMiB + 777);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  std::vector<Slice> first;
+  std::vector<Slice> across;
+  {
+    // Parts of at most 1 MiB: a read of the whole object is one slice per part, in order.
+    ObjectReader r(src, body.size(), ReaderOptions(kMiB, kMiB), budget);
+    auto n = r.ReadSlices(0, 4096, &first);
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(*n, 4096u);
+    n = r.ReadSlices(0, body.size(), &across);
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(*n, body.size());
+    EXPECT_GE(across.size(), 4u);
+    for (const Slice& s : across) EXPECT_LE(s.size, kMiB);
+    // Later reads of a part hand out the same bytes (no copy): one buffer per part.
+    EXPECT_EQ(across[0].data, first[0].data);
+    std::vector<Slice> again;
+    ASSERT_TRUE(r.ReadSlices(100, 50, &again).ok());
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].data, first[0].data + 100);
+    EXPECT_EQ(src->bytes_sent(), body.size());
+  }  // the reader is gone
+  EXPECT_EQ(std::string(first[0].data, first[0].size), body.substr(0, 4096));
+  std::string joined;
+  for (const Slice& s : across) joined.append(s.data, s.size);
+  EXPECT_TRUE(joined == body);
+  // Held slices keep their parts charged to the budget until they are dropped.
+  EXPECT_GT(budget->used(), 0u);
+  first.clear();
+  across.clear();
+  EXPECT_TRUE(budget->WaitIdle(std::chrono::seconds(10)));
+  EXPECT_EQ(budget->used(), 0u);
+}
+
 }  // namespace
 }  // namespace s3fs::read
 

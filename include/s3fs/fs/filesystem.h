@@ -27,6 +27,7 @@
 #include "s3fs/meta/metadata_store.h"
 #include "s3fs/meta/upload_journal.h"
 #include "s3fs/read/disk_cache.h"
+#include "s3fs/read/slice.h"
 
 namespace s3fs::fs {
 
@@ -218,9 +219,17 @@ class Filesystem {
   virtual FsResult<std::pair<Entry, uint64_t>> Create(Ino parent, std::string_view name,
                                                       uint32_t mode, int flags,
                                                       const Caller& caller) = 0;
-  // Reads up to `size` bytes at `offset` into `out` (short only at end of file).
-  virtual FsResult<size_t> Read(Ino ino, uint64_t fh, uint64_t offset, size_t size,
-                                std::string* out) = 0;
+  // Reads up to `size` bytes at `offset` (short only at end of file) into *out: the bytes in
+  // `out->slices` in order when the read was served in place from fetched parts (no copy;
+  // `out->bytes` empty), else in `out->bytes`.
+  struct ReadData {
+    std::string bytes;
+    std::vector<read::Slice> slices;
+  };
+  virtual FsResult<size_t> ReadInto(Ino ino, uint64_t fh, uint64_t offset, size_t size,
+                                    ReadData* out) = 0;
+  // The same, copied into *out.
+  FsResult<size_t> Read(Ino ino, uint64_t fh, uint64_t offset, size_t size, std::string* out);
   virtual FsResult<size_t> Write(Ino ino, uint64_t fh, uint64_t offset, const char* data,
                                  size_t size) = 0;
   // Flush (close of a descriptor) and Fsync upload dirty data: they return only when it is

@@ -33,6 +33,7 @@
 #include "s3fs/read/read_budget.h"
 #include "s3fs/read/read_metrics.h"
 #include "s3fs/read/read_policy.h"
+#include "s3fs/read/slice.h"
 #include "s3fs/s3/error.h"
 
 namespace s3fs::read {
@@ -62,8 +63,10 @@ class ObjectReader {
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
 
-  // Reads up to `size` bytes at `offset` into *out (replacing its contents). Short only at the
-  // end of the object.
+  // Reads up to `size` bytes at `offset`: *out (replaced) holds them in order, as slices of
+  // the fetched parts. Short only at the end of the object.
+  s3::S3Result<size_t> ReadSlices(uint64_t offset, size_t size, std::vector<Slice>* out);
+  // The same, copied into *out (replacing its contents).
   s3::S3Result<size_t> Read(uint64_t offset, size_t size, std::string* out);
 
   // The object's first bytes, already fetched (with the lookup: read/first_bytes.h): held as a
