@@ -702,7 +702,7 @@ FsResult<size_t> FilesystemImpl::ReadInto(Ino ino, uint64_t fh, uint64_t offset,
     const s3::S3Error& e = n.error();
     if (e.kind == "PreconditionFailed") {
       S3FS_LOG_WARN("{} changed in S3 while open for reading: EIO rather than mixed data", key);
-    } else {
+    } else if (e.kind != "CircuitOpen") {  // the breaker logs its opening once
       S3FS_LOG_WARN("read of {} bytes of {} at {} failed: {}", size, key, offset, e.ToString());
     }
     return Fail(ToErrno(e) == ENOENT ? EIO : ToErrno(e));

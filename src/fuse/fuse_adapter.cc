@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -280,6 +281,10 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_in
     auto r = Fs(req)->ReadInto(ino, fi->fh, static_cast<uint64_t>(off), size, &data);
     if (!r.ok()) return (void)ReplyErr(req, r.error());
     if (FuseMetrics* m = SessionOf(req)->metrics.get()) m->read_bytes.Inc(*r);
+    if (data.slices.size() >= IOV_MAX) {  // more pieces than one writev takes (not seen)
+      for (const read::Slice& s : data.slices) data.bytes.append(s.data, s.size);
+      data.slices.clear();
+    }
     if (data.slices.empty()) return (void)fuse_reply_buf(req, data.bytes.data(), *r);
     // The fetched parts' bytes go to the kernel in place (one writev); `data` keeps them
     // alive until the reply is written.

@@ -241,14 +241,19 @@ class RateLimitedTransport::State {
       return false;
     }
     const double n = p.window_answers;
-    const double base = p.base_answers > 0 ? p.base_throttled / p.base_answers : 0;
+    // Never above the cluster share itself (a few all-refused windows of an idle mount).
+    const double base = p.base_answers > 0 ? std::min(p.base_throttled / p.base_answers,
+                                                      limits_.adaptive_throttled_percent / 100.0)
+                                           : 0;
     return p.window_throttled >= n * base + 4 * std::sqrt(n * base * (1 - base)) + 1;
   }
 
-  // A window that did not slow down tells the baseline share (a slowing one is the cluster
-  // itself, not the baseline).
-  static void LearnBaseline(Partition& p) {
+  // A window at the full rate that did not slow down tells the baseline share: not a slowing
+  // one (the cluster itself), and not one while slowed down (recovering towards a cap, windows
+  // just under the trigger would teach the cap's share as the baseline, step by step).
+  void LearnBaseline(Partition& p) const {
     constexpr double kBaselineAnswers = 1000;
+    if (p.restore_rps > 0) return;
     p.base_answers += p.window_answers;
     p.base_throttled += p.window_throttled;
     if (p.base_answers > kBaselineAnswers) {

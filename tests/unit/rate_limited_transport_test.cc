@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <string>
 #include <vector>
@@ -397,6 +399,80 @@ TEST(RateLimitedTransportTest, ACapHitOverTheBaselineStillHalves) {
   s.Run(t, res, 2);
   EXPECT_GT(t.Stats().slowdowns, before);
   EXPECT_LE(t.Stats().allowed_rps, 50);
+}
+
+// A server that refuses the starts beyond `cap` per second (sliding), answering 20 ms after a
+// request starts, driven by `clients` closed-loop clients that send again as soon as they have
+// an answer: a discrete-event simulation on the fake clock.
+class CappedServer final : public Transport {
+ public:
+  CappedServer(std::shared_ptr<FakeClock> clock, int cap) : clock_(std::move(clock)), cap_(cap) {}
+  void SendAsync(Request, Completion done, std::chrono::milliseconds delay) override {
+    const auto start = clock_->Monotonic() + delay;
+    events_.push({start, seq_++, [this, start, done = std::move(done)]() mutable {
+                    while (!starts_.empty() && starts_.front() <= start - 1s) starts_.pop_front();
+                    const int status = static_cast<int>(starts_.size()) >= cap_ ? 503 : 200;
+                    starts_.push_back(start);
+                    events_.push({start + 20ms, seq_++, [this, status, done = std::move(done)] {
+                                    Response r;
+                                    r.status = status;
+                                    if (status == 503) refused++;
+                                    answered++;
+                                    done(std::move(r));
+                                  }});
+                  }});
+  }
+  // Runs the events up to `until` (the clock follows them).
+  void RunUntil(std::chrono::steady_clock::time_point until) {
+    while (!events_.empty() && events_.top().at <= until) {
+      Event e = events_.top();
+      events_.pop();
+      if (e.at > clock_->Monotonic()) clock_->Advance(e.at - clock_->Monotonic());
+      e.run();
+    }
+  }
+  int refused = 0;
+  int answered = 0;
+
+ private:
+  struct Event {
+    std::chrono::steady_clock::time_point at;
+    uint64_t seq;
+    std::function<void()> run;
+    bool operator<(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  std::shared_ptr<FakeClock> clock_;
+  const int cap_;
+  uint64_t seq_ = 0;
+  std::priority_queue<Event> events_;
+  std::deque<std::chrono::steady_clock::time_point> starts_;
+};
+
+TEST(RateLimitedTransportTest, APersistentCapKeepsBeingSlowedDown) {
+  // 10 clients that could do 500 requests/s against a 30/s cap, no configured rate, 5 minutes.
+  // The cap's refusals must not become the service's baseline (learned only at the full rate,
+  // never above the cluster share): a baseline that absorbed them left ~60% of the answers
+  // refused for good.
+  auto clock = std::make_shared<FakeClock>();
+  auto server = std::make_shared<CappedServer>(clock, 30);
+  RateLimitedTransport t(server, RateLimits{}, clock);
+  std::function<void()> send;
+  send = [&] {
+    t.SendAsync(
+        Get(), [&](Answer) { send(); }, 0ms);
+  };
+  for (int i = 0; i < 10; ++i) send();
+  const auto begin = clock->Monotonic();
+  server->RunUntil(begin + 60s);  // the first minute: the cap is found
+  const int refused = server->refused;
+  const int answered = server->answered;
+  server->RunUntil(begin + 300s);
+  const double share = static_cast<double>(server->refused - refused) /
+                       static_cast<double>(server->answered - answered);
+  EXPECT_LT(share, 0.25) << "refused " << server->refused - refused << " of "
+                         << server->answered - answered;
+  EXPECT_GT(server->answered - answered, 240 * 10);  // a sawtooth under the cap (AIMD)
+  EXPECT_GT(t.Stats().slowdowns, 5u);
 }
 
 TEST(RateLimitedTransportTest, ClusteredSlowDownsHalveTheRate) {

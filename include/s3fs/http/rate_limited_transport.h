@@ -21,9 +21,10 @@
 //    `adaptive_floor_rps`. Scattered 503s (a service that fails a few requests at random) are
 //    left to the retry policy: halving at each of them would hold the rate near the floor.
 //    So the window's share must also stand 4 standard deviations (binomial) above the
-//    baseline share: the share of the last ~1000 answers of windows that did not slow down
-//    (0 until some are seen). A service refusing 10% at random is slowed about once in a
-//    thousand windows; a healthy one hitting its cap at once.
+//    baseline share: the share of the last ~1000 answers of windows at the full rate that did
+//    not slow down, at most `adaptive_throttled_percent` (0 until some are seen). A service
+//    refusing 10% at random is slowed about once in a thousand windows; a healthy one hitting
+//    its cap at once.
 //    Answers to requests sent before the last slow-down are not counted. Every later success
 //    adds back
 //    (rate before the slow-down / 10) / (allowed rate) requests/s, i.e. a tenth of the lost
