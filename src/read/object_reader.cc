@@ -204,7 +204,7 @@ s3::S3Result<std::shared_ptr<Part>> ObjectReader::AwaitLocked(uint64_t at,
     // broke right after the headers) is fetched again too, within the same budget: a read
     // must not fail for what the next request would have served.
     const bool resumable = (!p->data.empty() || e.retryable) && e.kind != "PreconditionFailed" &&
-                           e.kind != "NoSuchKey" && e.kind != "AccessDenied" &&
+                           e.kind != "ObjectNotFound" && e.kind != "AccessDenied" &&
                            e.kind != "CircuitOpen";
     if (!resumable || *resumes >= o_.max_resumes) {
       // Every reader waiting for it sees this failure; a later read fetches again.

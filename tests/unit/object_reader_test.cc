@@ -201,6 +201,19 @@ TEST(ObjectReader, ATransientFailureWithNoBytesIsFetchedAgainWithinTheBudget) {
   EXPECT_EQ(n.error().kind, "ServiceUnavailable");
 }
 
+TEST(ObjectReader, AnObjectGoneAfterSomeBytesIsAnErrorAtOnce) {
+  const std::string body = Pattern(4 * kMiB);
+  auto src = std::make_shared<FakeSource>(body);
+  auto budget = std::make_shared<ReadBudget>(256 * kMiB);
+  ObjectReader r(src, body.size(), ReaderOptions(), budget);
+  src->FailNext(4096, "ObjectNotFound");  // deleted while its body was arriving
+  std::string out;
+  auto n = r.Read(0, 8192, &out);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().kind, "ObjectNotFound");
+  EXPECT_EQ(r.stats().resumes, 0u);  // not fetched again for what cannot come back
+}
+
 TEST(ObjectReader, VersionChangeIsAnErrorNeverMixedData) {
   const std::string body = Pattern(4 * kMiB);
   auto src = std::make_shared<FakeSource>(body);
