@@ -99,7 +99,11 @@ TEST(SharedParts, AReaderWaitsForAGetInFlightInsteadOfIssuingIt) {
   ObjectReader& b = t.b;
   std::string out_a, out_b;
   std::thread ta([&] { ASSERT_TRUE(a.Read(0, 4096, &out_a).ok()); });
-  ASSERT_TRUE(Eventually([&] { return !src->requests().empty(); }));
+  // a plans all its parts (counted) before it sends the first: wait until all are sent.
+  ASSERT_TRUE(Eventually([&] {
+    const size_t sent = src->requests().size();
+    return sent > 0 && sent == a.stats().requests;
+  }));
   const size_t issued_by_a = src->requests().size();
   std::thread tb([&] { ASSERT_TRUE(b.Read(0, 4096, &out_b).ok()); });
   ASSERT_TRUE(Eventually([&] { return b.stats().parts_shared > 0; }));  // b waits on a's GET
