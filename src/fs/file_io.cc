@@ -717,12 +717,8 @@ FsResult<size_t> Filesystem::Read(Ino ino, uint64_t fh, uint64_t offset, size_t 
   auto n = ReadInto(ino, fh, offset, size, &data);
   out->clear();
   if (!n.ok()) return n;
-  if (data.slices.empty()) {
-    *out = std::move(data.bytes);
-  } else {
-    out->reserve(*n);
-    for (const read::Slice& s : data.slices) out->append(s.data, s.size);
-  }
+  *out = std::move(data.bytes);
+  read::AppendSlices(data.slices, out);
   return n;
 }
 

@@ -282,7 +282,7 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_in
     if (!r.ok()) return (void)ReplyErr(req, r.error());
     if (FuseMetrics* m = SessionOf(req)->metrics.get()) m->read_bytes.Inc(*r);
     if (data.slices.size() >= IOV_MAX) {  // more pieces than one writev takes (not seen)
-      for (const read::Slice& s : data.slices) data.bytes.append(s.data, s.size);
+      read::AppendSlices(data.slices, &data.bytes);
       data.slices.clear();
     }
     if (data.slices.empty()) return (void)fuse_reply_buf(req, data.bytes.data(), *r);

@@ -260,9 +260,7 @@ s3::S3Result<size_t> ObjectReader::Read(uint64_t offset, size_t size, std::strin
   std::vector<Slice> slices;
   auto n = ReadSlices(offset, size, &slices);
   out->clear();
-  if (!n.ok()) return n;
-  out->reserve(*n);
-  for (const Slice& s : slices) out->append(s.data, s.size);
+  if (n.ok()) AppendSlices(slices, out);
   return n;
 }
 

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace s3fs::read {
 
@@ -16,6 +18,14 @@ struct Slice {
   const char* data = nullptr;
   size_t size = 0;
 };
+
+// Appends the slices' bytes, in order, to *out (for callers that want one buffer).
+inline void AppendSlices(const std::vector<Slice>& slices, std::string* out) {
+  size_t n = out->size();
+  for (const Slice& s : slices) n += s.size;
+  out->reserve(n);
+  for (const Slice& s : slices) out->append(s.data, s.size);
+}
 
 }  // namespace s3fs::read
 
